@@ -1,0 +1,38 @@
+"""cstosim: a discrete-event simulation of how the CSTO grants partner and observer statuses.
+
+The Python API for notebooks and scripts::
+
+    import cstosim
+    scenario = cstosim.load_scenario("csto-2018")      # a bundled name or a path to a TOML file
+    table = cstosim.run_replications(scenario, 1000, seed=1)   # pandas DataFrame, one row per replication
+    summary = cstosim.summarize(scenario, table)
+    result = cstosim.run_replication(scenario, seed=1)         # one replication, every milestone and the log
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from cstosim.analysis.statistics import Summary, summarize
+from cstosim.engine import ReplicationResult, run_replication
+from cstosim.experiments.replications import replication_seed, run_replications
+from cstosim.model.scenario import Scenario
+from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario, parse_scenario
+
+try:
+    __version__ = version("cstosim")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0+unknown"
+
+__all__ = [
+    "ReplicationResult",
+    "Scenario",
+    "ScenarioError",
+    "Summary",
+    "__version__",
+    "bundled_scenarios",
+    "load_scenario",
+    "parse_scenario",
+    "replication_seed",
+    "run_replication",
+    "run_replications",
+    "summarize",
+]

@@ -1,0 +1,1 @@
+"""Reading results: statistics, plots and narration (never the engine internals)."""

@@ -1,0 +1,19 @@
+"""The ``cstosim`` command: a click group whose commands live in one module per topic."""
+
+from __future__ import annotations
+
+import click
+
+from cstosim.cli.scenario_commands import scenarios, validate
+from cstosim.cli.simulate import run
+from cstosim.cli.teaching import trace
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="cstosim")
+def main() -> None:
+    """Simulate how the CSTO (or an organization like it) grants partner and observer statuses."""
+
+
+for command in (run, validate, scenarios, trace):
+    main.add_command(command)

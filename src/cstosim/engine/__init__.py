@@ -1,0 +1,6 @@
+"""The SimPy engine: ``run_replication(scenario, seed)`` and the records it returns."""
+
+from cstosim.engine.result import ReplicationResult
+from cstosim.engine.simulation import Simulator, run_replication
+
+__all__ = ["ReplicationResult", "Simulator", "run_replication"]

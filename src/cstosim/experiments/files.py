@@ -1,0 +1,48 @@
+"""Writing result files safely: each file appears whole or not at all.
+
+A file is written under a temporary name in its destination folder, then renamed over the target
+(``os.replace`` is atomic on one file system), so an interrupted run never leaves a half-written file and
+never destroys a previous complete one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path to write; renamed to ``target`` if the block succeeds, removed otherwise."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes private files; results are ordinary files
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def write_json(target: Path, data: Any) -> None:
+    with atomic_path(target) as temporary:
+        temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def prepare_folder(folder: Path) -> None:
+    """Create ``folder`` if needed and check that files can be written in it (raises ``OSError``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".cstosim-write-check-"):
+        pass

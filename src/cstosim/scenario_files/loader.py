@@ -1,0 +1,251 @@
+"""Reading scenario files: bundled names or paths, every problem reported at once.
+
+``load_scenario`` accepts a path or the name of a bundled scenario and returns a validated
+``cstosim.model.Scenario``; anything wrong raises ``ScenarioError`` whose ``problems`` are one line each,
+``file: path.in.file: rule (got value)``. ``parse_scenario`` does the same for an already-read table, which is
+how sweeps change a parameter and validate the result.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cstosim.model.scenario import EntryIntoForceRule, Scenario
+from cstosim.scenario_files.schema import DISTRIBUTION_KINDS, ScenarioSpec, collect_sources
+
+DEFAULT_SCENARIO = "csto-2018"
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def bundled_scenarios_dir() -> Path:
+    """The folder of scenarios shipped with the package (the project's ``scenarios/``).
+
+    An installed wheel carries them inside the package (``cstosim/scenarios``); a source tree or an editable
+    install reads the project's own ``scenarios/`` folder.
+    """
+    installed = Path(str(resources.files("cstosim") / "scenarios"))
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[3] / "scenarios"
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Bundled scenario names and their files, sorted by name."""
+    return {path.stem: path for path in sorted(bundled_scenarios_dir().glob("*.toml"))}
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    """A path as given if it exists or looks like a file; otherwise the bundled scenario of that name."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix == ".toml" or len(path.parts) > 1:
+        return path
+    bundled = bundled_scenarios()
+    if str(name_or_path) in bundled:
+        return bundled[str(name_or_path)]
+    known = ", ".join(bundled)
+    raise ScenarioError([f"{name_or_path}: no such file or bundled scenario (bundled: {known})"])
+
+
+# Keys that replace one another: a file that sets one of them drops the others inherited from its base.
+_ALTERNATIVES = (frozenset({"delay", "stages", "ratified_on"}), frozenset({"adopted_on", "adopting_body", "drafting"}))
+
+
+def read_scenario_table(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Path]:
+    """The raw TOML table of a scenario and the file it came from, with ``extends`` resolved.
+
+    A file with ``extends = "NAME_OR_PATH"`` starts from that scenario (a bundled name, or a path relative to
+    the file) and changes only what it sets: tables merge key by key, arrays are replaced, and a table written
+    under an array of named tables (``[members.Tajikistan.ratification]``) changes the item of that name.
+    """
+    path = resolve_scenario_path(name_or_path)
+    table = _read_toml(path)
+    base_name = table.pop("extends", None)
+    if base_name is None:
+        return table, path
+    if not isinstance(base_name, str):
+        raise ScenarioError([f"{path}: extends: must be a scenario name or path (got {base_name!r})"])
+    if path.resolve() in _seen:
+        raise ScenarioError([f"{path}: extends: scenarios extend each other in a cycle (got {base_name!r})"])
+    relative = path.parent / base_name
+    base, _ = read_scenario_table(relative if relative.exists() else base_name, (*_seen, path.resolve()))
+    try:
+        return _merge(base, table, "(top level)"), path
+    except ValueError as error:
+        raise ScenarioError([f"{path}: {error}"]) from None
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[str, Any]:
+    merged = dict(base)
+    for group in _ALTERNATIVES:
+        if group & override.keys():
+            for key in group - override.keys():
+                merged.pop(key, None)
+    for key, value in override.items():
+        current = merged.get(key)
+        here = key if where == "(top level)" else f"{where}.{key}"
+        if isinstance(value, dict) and isinstance(current, dict):
+            merged[key] = _merge(current, value, here)
+        elif isinstance(value, dict) and isinstance(current, list):
+            merged[key] = _merge_named(current, value, here)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge_named(items: list[Any], changes: dict[str, Any], where: str) -> list[Any]:
+    items = list(items)
+    for name, change in changes.items():
+        matches = [
+            i for i, item in enumerate(items) if isinstance(item, dict) and name in (item.get("name"), item.get("id"))
+        ]
+        if not matches or not isinstance(change, dict):
+            raise ValueError(f"{where}.{name}: no item of that name in the base scenario (got {name!r})")
+        items[matches[0]] = _merge(items[matches[0]], change, f"{where}.{name}")
+    return items
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: file not found"]) from None
+    except IsADirectoryError:
+        raise ScenarioError([f"{path}: is a folder, not a scenario file"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError([f"{path}: not valid TOML: {error}"]) from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError([f"{path}: not a UTF-8 text file: {error.reason}"]) from None
+
+
+def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
+    """Read, validate and build a scenario from a path or a bundled name."""
+    table, path = read_scenario_table(name_or_path)
+    return parse_scenario(table, str(path))
+
+
+def parse_scenario(table: dict[str, Any], file: str = "<scenario>") -> Scenario:
+    """Validate a scenario table (as read from TOML) and build the domain scenario."""
+    try:
+        spec = ScenarioSpec.model_validate(table)
+    except ValidationError as error:
+        raise ScenarioError([_format_pydantic_error(file, item) for item in error.errors()]) from None
+    problems = [f"{file}: {problem}" for problem in _cross_reference_problems(spec)]
+    if problems:
+        raise ScenarioError(problems)
+    return spec.build(collect_sources(spec))
+
+
+def _format_pydantic_error(file: str, item: Any) -> str:
+    path = _format_location(item["loc"])
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        return f"{file}: {path}: unknown key (got {_short(item['input'])})"
+    if kind == "missing":
+        return f"{file}: {path}: required key is missing"
+    if kind == "value_error":
+        message = str(item["msg"]).removeprefix("Value error, ")
+        return f"{file}: {path}: {message}"
+    if kind in ("date_type", "date_parsing"):
+        return f"{file}: {path}: must be a TOML date such as 2018-11-08, without quotes (got {_short(item['input'])})"
+    return f"{file}: {path}: {item['msg'].lower()} (got {_short(item['input'])})"
+
+
+def _format_location(location: tuple[Any, ...]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part in DISTRIBUTION_KINDS or part.startswith("function-"):
+            continue
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _cross_reference_problems(spec: ScenarioSpec) -> Iterator[str]:
+    """Names that must refer to something defined, and dates that must come in order."""
+    if spec.horizon <= spec.start:
+        yield f"horizon: must be after start ({spec.start}) (got {spec.horizon})"
+    yield from _duplicates("members", [member.name for member in spec.members])
+    yield from _duplicates("candidates", [candidate.name for candidate in spec.candidates])
+    yield from _duplicates("organization.bodies", [body.id for body in spec.organization.bodies])
+
+    bodies = {body.id: body for body in spec.organization.bodies}
+    with_calendar = {body.id for body in spec.organization.bodies if body.calendar is not None}
+    for index, body in enumerate(spec.organization.bodies):
+        followed = body.calendar.with_body if body.calendar else None
+        if followed is not None and followed not in with_calendar:
+            where = f"organization.bodies[{index}].calendar.with_body"
+            yield f"{where}: must name a body with a calendar (got {followed!r})"
+    for index, stage in enumerate(spec.organization.review.stages):
+        where = f"organization.review.stages[{index}].body"
+        if stage.body not in bodies:
+            yield f"{where}: must name a body in organization.bodies (got {stage.body!r})"
+        elif stage.at_session and stage.body not in with_calendar:
+            yield f"{where}: at_session needs a body with a calendar (got {stage.body!r})"
+    deciding = spec.organization.review.deciding_body
+    if deciding not in with_calendar:
+        yield f"organization.review.deciding_body: must name a body with a calendar (got {deciding!r})"
+    adopting = spec.instrument.adopting_body
+    if adopting is not None and adopting not in with_calendar:
+        yield f"instrument.adopting_body: must name a body with a calendar (got {adopting!r})"
+
+    adopted_on = spec.instrument.adopted_on
+    if adopted_on is not None and adopted_on > spec.horizon:
+        yield f"instrument.adopted_on: must not be after the horizon ({spec.horizon}) (got {adopted_on})"
+    entry = spec.instrument.entry_into_force
+    required = entry.notifications_required
+    if entry.rule is EntryIntoForceRule.NTH_NOTIFICATION and required is not None and required > len(spec.members):
+        yield (
+            f"instrument.entry_into_force.notifications_required: must not exceed the number of members "
+            f"({len(spec.members)}) (got {required})"
+        )
+
+    if spec.instrument.requires_ratification:
+        for index, member in enumerate(spec.members):
+            if member.ratification is None:
+                yield f"members[{index}].ratification: required because the instrument requires ratification"
+    member_names = {member.name for member in spec.members}
+    candidate_names = {candidate.name for candidate in spec.candidates}
+    for index, member in enumerate(spec.members):
+        ratified_on = member.ratification.ratified_on if member.ratification else None
+        where = f"members[{index}].ratification.ratified_on"
+        if ratified_on is not None and adopted_on is not None and ratified_on < adopted_on:
+            yield f"{where}: must not be before adoption ({adopted_on}) (got {ratified_on})"
+        if ratified_on is not None and adopted_on is None:
+            yield f"{where}: needs instrument.adopted_on (got {ratified_on})"
+        for number, rule in enumerate(member.stance_rules):
+            if rule.candidate is not None and rule.candidate not in candidate_names:
+                where = f"members[{index}].stance_rules[{number}].candidate"
+                yield f"{where}: must name a candidate (got {rule.candidate!r})"
+    for index, candidate in enumerate(spec.candidates):
+        for name in candidate.criteria.no_relations_with:
+            if name not in member_names:
+                yield f"candidates[{index}].criteria.no_relations_with: must name member states (got {name!r})"
+
+
+def _duplicates(where: str, names: list[str]) -> Iterator[str]:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            yield f"{where}[{index}]: duplicate name (got {name!r})"
+        seen.add(name)

@@ -1,0 +1,426 @@
+"""The scenario file format (TOML), as pydantic models that build the domain objects.
+
+The file format is kept apart from the domain (``cstosim.model``): these models only say which keys exist and
+what types they hold, forbid unknown keys, and call the domain constructors, whose own checks (a negative
+delay, probabilities that do not sum to 1) become errors at the right path in the file. Every table may carry
+a ``source`` (a seed file, public record with a date, or "assumption: ..."), collected into
+``Scenario.sources`` by the table's path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from cstosim.model import distributions as d
+from cstosim.model import scenario as m
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Sourced(_Spec):
+    source: str | None = None
+
+
+# Distributions ----------------------------------------------------------------------------------------------
+
+
+class _DistributionSpec(_Spec):
+    """A delay law; building it checks its parameters, so a bad value is reported at the law's own path."""
+
+    @model_validator(mode="after")
+    def _check(self) -> _DistributionSpec:
+        self.build()
+        return self
+
+    def build(self) -> Any:
+        raise NotImplementedError
+
+
+class FixedSpec(_DistributionSpec):
+    kind: Literal["fixed"]
+    days: float
+
+    def build(self) -> d.Fixed:
+        return d.Fixed(self.days)
+
+
+class UniformSpec(_DistributionSpec):
+    kind: Literal["uniform"]
+    low_days: float
+    high_days: float
+
+    def build(self) -> d.Uniform:
+        return d.Uniform(self.low_days, self.high_days)
+
+
+class ExponentialSpec(_DistributionSpec):
+    kind: Literal["exponential"]
+    mean_days: float
+
+    def build(self) -> d.Exponential:
+        return d.Exponential(self.mean_days)
+
+
+class LogNormalSpec(_DistributionSpec):
+    kind: Literal["lognormal"]
+    median_days: float
+    spread: float
+
+    def build(self) -> d.LogNormal:
+        return d.LogNormal(self.median_days, self.spread)
+
+
+class EmpiricalSpec(_DistributionSpec):
+    kind: Literal["empirical"]
+    values_days: list[float]
+    weights: list[float] | None = None
+
+    def build(self) -> d.Empirical:
+        return d.Empirical(tuple(self.values_days), tuple(self.weights) if self.weights is not None else None)
+
+
+DistributionSpec = Annotated[
+    FixedSpec | UniformSpec | ExponentialSpec | LogNormalSpec | EmpiricalSpec, Field(discriminator="kind")
+]
+DISTRIBUTION_KINDS = frozenset({"fixed", "uniform", "exponential", "lognormal", "empirical"})
+
+
+class _Checked(_Sourced):
+    """A table whose domain object is built (and so checked) as soon as the table is read."""
+
+    _built: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check(self) -> _Checked:
+        self._built = self.build()
+        return self
+
+    def build(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def built(self) -> Any:
+        return self._built
+
+
+def _distribution(spec: Any) -> Any:
+    return spec.build() if spec is not None else None
+
+
+# Organization -----------------------------------------------------------------------------------------------
+
+# Enumerations are written as strings in TOML; everything else is read strictly (no "400" for 400).
+ConsensusRuleValue = Annotated[m.ConsensusRule, Field(strict=False)]
+EntryIntoForceRuleValue = Annotated[m.EntryIntoForceRule, Field(strict=False)]
+ParticipationValue = Annotated[m.Participation, Field(strict=False)]
+CandidateKindValue = Annotated[m.CandidateKind, Field(strict=False)]
+StatusValue = Annotated[m.Status, Field(strict=False)]
+
+MonthDay = Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]
+
+
+class WindowSpec(_Spec):
+    start: MonthDay = Field(description="first possible day of the session, MM-DD")
+    end: MonthDay = Field(description="last possible day of the session, MM-DD")
+
+
+class CalendarSpec(_Checked):
+    windows: list[WindowSpec] = []
+    fixed_dates: list[dt.date] = []
+    extraordinary_dates: list[dt.date] = []
+    extraordinary_per_year: float = 0.0
+    with_body: str | None = None
+    offset_days: int = 0
+
+    def build(self) -> m.SessionCalendar:
+        windows = []
+        for window in self.windows:
+            (sm, sd), (em, ed) = (map(int, window.start.split("-")), map(int, window.end.split("-")))
+            windows.append(m.SessionWindow(sm, sd, em, ed))
+        return m.SessionCalendar(
+            windows=tuple(windows),
+            fixed_dates=tuple(self.fixed_dates),
+            extraordinary_dates=tuple(self.extraordinary_dates),
+            extraordinary_per_year=self.extraordinary_per_year,
+            with_body=self.with_body,
+            offset_days=self.offset_days,
+        )
+
+
+class BodySpec(_Checked):
+    id: str
+    name: str
+    role: str = ""
+    calendar: CalendarSpec | None = None
+
+    def build(self) -> m.Body:
+        return m.Body(self.id, self.name, self.role, self.calendar.built if self.calendar else None)
+
+
+class ReviewStageSpec(_Checked):
+    body: str
+    delay: DistributionSpec = FixedSpec(kind="fixed", days=0)
+    at_session: bool = False
+
+    def build(self) -> m.ReviewStage:
+        return m.ReviewStage(self.body, self.delay.build(), self.at_session)
+
+
+class ReviewSpec(_Checked):
+    stages: list[ReviewStageSpec] = []
+    deciding_body: str
+    deferral_probability: float = 0.0
+    max_deferrals: int = 0
+
+    def build(self) -> m.ReviewProcedure:
+        return m.ReviewProcedure(
+            tuple(stage.built for stage in self.stages),
+            self.deciding_body,
+            self.deferral_probability,
+            self.max_deferrals,
+        )
+
+
+class ConsensusSpec(_Checked):
+    rule: ConsensusRuleValue = m.ConsensusRule.CONSTRUCTIVE_ABSTENTION
+    absence_counts_as_objection: bool = False
+
+    def build(self) -> m.ConsensusPolicy:
+        return m.ConsensusPolicy(self.rule, self.absence_counts_as_objection)
+
+
+class OrganizationSpec(_Checked):
+    name: str
+    short_name: str
+    depositary: str
+    bodies: list[BodySpec]
+    review: ReviewSpec
+    consensus: ConsensusSpec = ConsensusSpec()
+
+    def build(self) -> m.Organization:
+        return m.Organization(
+            self.name,
+            self.short_name,
+            self.depositary,
+            tuple(body.built for body in self.bodies),
+            self.review.built,
+            self.consensus.built,
+        )
+
+
+# Instrument -------------------------------------------------------------------------------------------------
+
+
+class EntryIntoForceSpec(_Checked):
+    rule: EntryIntoForceRuleValue = m.EntryIntoForceRule.LAST_NOTIFICATION
+    notifications_required: int | None = None
+    delay: DistributionSpec = FixedSpec(kind="fixed", days=0)
+
+    def build(self) -> m.EntryIntoForce:
+        return m.EntryIntoForce(self.rule, self.notifications_required, self.delay.build())
+
+
+class InstrumentSpec(_Checked):
+    name: str
+    adopted_on: dt.date | None = None
+    adopting_body: str | None = None
+    drafting: DistributionSpec | None = None
+    requires_ratification: bool = True
+    entry_into_force: EntryIntoForceSpec = EntryIntoForceSpec()
+
+    def build(self) -> m.Instrument:
+        return m.Instrument(
+            self.name,
+            self.adopted_on,
+            self.adopting_body,
+            _distribution(self.drafting),
+            self.requires_ratification,
+            self.entry_into_force.built,
+        )
+
+
+# Members ----------------------------------------------------------------------------------------------------
+
+
+class RatificationStageSpec(_Checked):
+    name: str
+    delay: DistributionSpec
+
+    def build(self) -> m.RatificationStage:
+        return m.RatificationStage(self.name, self.delay.build())
+
+
+class RatificationSpec(_Checked):
+    delay: DistributionSpec | None = Field(default=None, description="one delay from adoption to notification")
+    stages: list[RatificationStageSpec] | None = None
+    stall_probability: float = 0.0
+    ratified_on: dt.date | None = None
+
+    def build(self) -> m.Ratification:
+        given = [key for key in ("delay", "stages", "ratified_on") if getattr(self, key) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of delay, stages or ratified_on (got {' and '.join(given)})")
+        if self.delay is not None:
+            stages: tuple[m.RatificationStage, ...] = (m.RatificationStage("ratification", self.delay.build()),)
+        else:
+            stages = tuple(stage.built for stage in self.stages or [])
+        return m.Ratification(stages, self.stall_probability, self.ratified_on)
+
+
+class StanceSpec(_Checked):
+    support: float
+    abstain: float
+    object: float
+
+    def build(self) -> m.Stance:
+        return m.Stance(self.support, self.abstain, self.object)
+
+
+class StanceRuleSpec(_Checked):
+    candidate: str | None = None
+    kind: CandidateKindValue | None = None
+    status: StatusValue | None = None
+    tag: str | None = None
+    support: float
+    abstain: float
+    object: float
+
+    def build(self) -> m.StanceRule:
+        stance = m.Stance(self.support, self.abstain, self.object)
+        return m.StanceRule(stance, self.candidate, self.kind, self.status, self.tag)
+
+
+class ParticipationChangeSpec(_Checked):
+    state: ParticipationValue
+    on: dt.date | None = None
+    after: DistributionSpec | None = None
+    probability: float = 1.0
+
+    def build(self) -> m.ParticipationChange:
+        return m.ParticipationChange(self.state, self.on, _distribution(self.after), self.probability)
+
+
+class MemberSpec(_Checked):
+    name: str
+    ratification: RatificationSpec | None = None
+    stance: StanceSpec
+    stance_rules: list[StanceRuleSpec] = []
+    participation: ParticipationValue = m.Participation.ACTIVE
+    participation_changes: list[ParticipationChangeSpec] = []
+
+    def build(self) -> m.MemberState:
+        return m.MemberState(
+            self.name,
+            self.ratification.built if self.ratification else None,
+            self.stance.built,
+            tuple(rule.built for rule in self.stance_rules),
+            self.participation,
+            tuple(change.built for change in self.participation_changes),
+        )
+
+
+# Candidates -------------------------------------------------------------------------------------------------
+
+
+class CriteriaSpec(_Checked):
+    un_member: bool = True
+    no_relations_with: list[str] = []
+    peaceful_settlement: bool = True
+    conflicting_obligations: bool = False
+
+    def build(self) -> m.Criteria:
+        return m.Criteria(
+            self.un_member, tuple(self.no_relations_with), self.peaceful_settlement, self.conflicting_obligations
+        )
+
+
+class ApplicationSpec(_Checked):
+    probability: float = 1.0
+    after: DistributionSpec = FixedSpec(kind="fixed", days=0)
+
+    def build(self) -> m.Application:
+        return m.Application(self.probability, self.after.build())
+
+
+class ReapplicationSpec(_Checked):
+    probability: float = 0.0
+    after: DistributionSpec = FixedSpec(kind="fixed", days=365)
+    max_times: int = 0
+
+    def build(self) -> m.Reapplication:
+        return m.Reapplication(self.probability, self.after.build(), self.max_times)
+
+
+class CandidateSpec(_Checked):
+    name: str
+    kind: CandidateKindValue
+    status: StatusValue
+    tags: list[str] = []
+    criteria: CriteriaSpec = CriteriaSpec()
+    application: ApplicationSpec = ApplicationSpec()
+    reapplication: ReapplicationSpec = ReapplicationSpec()
+
+    def build(self) -> m.Candidate:
+        return m.Candidate(
+            self.name,
+            self.kind,
+            self.status,
+            self.criteria.built,
+            self.application.built,
+            self.reapplication.built,
+            tuple(self.tags),
+        )
+
+
+# The file ---------------------------------------------------------------------------------------------------
+
+
+class ScenarioSpec(_Sourced):
+    """The whole file. Cross-references (names, bodies, dates in order) are checked by the loader."""
+
+    name: str
+    title: str
+    description: str = ""
+    start: dt.date
+    horizon: dt.date
+    organization: OrganizationSpec
+    instrument: InstrumentSpec
+    members: list[MemberSpec] = Field(min_length=1)
+    candidates: list[CandidateSpec] = []
+
+    def build(self, sources: dict[str, str]) -> m.Scenario:
+        from types import MappingProxyType
+
+        return m.Scenario(
+            name=self.name,
+            title=self.title,
+            start=self.start,
+            horizon=self.horizon,
+            organization=self.organization.built,
+            instrument=self.instrument.built,
+            members=tuple(member.built for member in self.members),
+            candidates=tuple(candidate.built for candidate in self.candidates),
+            description=self.description,
+            sources=MappingProxyType(sources),
+        )
+
+
+def collect_sources(spec: BaseModel, path: str = "") -> dict[str, str]:
+    """Every ``source`` in the file, keyed by the path of its table (``members[2].ratification``)."""
+    found: dict[str, str] = {}
+    if isinstance(spec, _Sourced) and spec.source:
+        found[path or "scenario"] = spec.source
+    for name, value in spec.__dict__.items():
+        child = f"{path}.{name}" if path else name
+        if isinstance(value, BaseModel):
+            found.update(collect_sources(value, child))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    found.update(collect_sources(item, f"{child}[{index}]"))
+    return found

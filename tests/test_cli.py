@@ -1,0 +1,101 @@
+"""The command line through click's CliRunner: outputs, files written, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cstosim.cli import main
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_run_prints_the_summary_of_the_default_scenario(runner):
+    result = runner.invoke(main, ["run", "-n", "200", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "csto-2018" in result.output
+    for text in ("entry into force", "Tajikistan ratifies", "Uzbekistan (observer)", "Last to ratify", "95% interval"):
+        assert text in result.output
+    again = runner.invoke(main, ["run", "-n", "200", "--seed", "3"])
+    strip = lambda output: output.rsplit("\n200 replications in", 1)[0]  # noqa: E731 - the timing line differs
+    assert strip(again.output) == strip(result.output)
+
+
+def test_run_writes_summary_table_and_plots(runner, tmp_path):
+    out = tmp_path / "results"
+    result = runner.invoke(main, ["run", "csto-2024", "-n", "150", "--seed", "9", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert {"replications", "seed", "entry_into_force", "candidates", "last_ratifier"} <= set(summary)
+    assert summary["replications"] == 150 and summary["seed"] == 9
+    table = pd.read_parquet(out / "replications.parquet")
+    assert len(table) == 150 and list(table["replication"]) == list(range(150))
+    for name in ("entry_into_force.png", "first_grant.png", "last_ratifier.png", "grant_probability.png"):
+        assert (out / name).stat().st_size > 10_000
+    assert not list(out.glob(".*tmp*")), "no temporary file is left behind"
+
+
+def test_run_writes_csv_when_asked(runner, tmp_path):
+    result = runner.invoke(main, ["run", "-n", "20", "--seed", "1", "--out", str(tmp_path), "--table-format", "csv"])
+    assert result.exit_code == 0
+    assert len(pd.read_csv(tmp_path / "replications.csv")) == 20
+
+
+def test_validate_scenarios_and_trace(runner):
+    result = runner.invoke(main, ["validate", "csto-2018", "csto-2024", "sco-like-observer"])
+    assert result.exit_code == 0 and result.output.count(": ok") == 3
+    listing = runner.invoke(main, ["scenarios"])
+    assert listing.exit_code == 0 and "csto-2018" in listing.output and "csto-2024" in listing.output
+    trace = runner.invoke(main, ["trace", "--seed", "3"])
+    assert trace.exit_code == 0
+    assert "2018-11-08  The CSTO adopts" in trace.output
+    assert "enters into force" in trace.output and "Horizon reached" in trace.output
+
+
+def single_error(result) -> str:
+    assert result.exit_code == 2, result.output
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(result.exception, SystemExit)
+    return result.output
+
+
+def test_bad_scenario_file_gives_one_line_per_problem_and_exit_code_2(runner, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('extends = "csto-2018"\n[organization.consensus]\nrule = "majority"\n')
+    output = single_error(runner.invoke(main, ["run", str(path)]))
+    lines = output.strip().splitlines()
+    assert lines[0].startswith("Error: ") and str(path) in lines[0] and "organization.consensus.rule" in lines[0]
+    assert "'majority'" in lines[0]
+
+
+def test_validate_reports_every_file(runner, tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = ")
+    output = single_error(runner.invoke(main, ["validate", "csto-2018", str(broken), "nonexistent-name"]))
+    assert "csto-2018: ok" in output and "not valid TOML" in output and "nonexistent-name" in output
+
+
+def test_zero_replications_is_refused(runner):
+    output = single_error(runner.invoke(main, ["run", "-n", "0"]))
+    assert "0 is not in the range x>=1" in output
+
+
+def test_unwritable_output_folder_is_refused_before_running(runner, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    output = single_error(runner.invoke(main, ["run", "-n", "10", "--out", str(blocker / "results")]))
+    assert "cannot write results there" in output and str(blocker) in output
+
+
+def test_a_failed_run_leaves_earlier_results_whole(runner, tmp_path):
+    assert runner.invoke(main, ["run", "-n", "20", "--seed", "1", "--out", str(tmp_path)]).exit_code == 0
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    bad = tmp_path.parent / "bad.toml"
+    bad.write_text('extends = "csto-2018"\nhorizon = 2000-01-01\n')
+    single_error(runner.invoke(main, ["run", str(bad), "-n", "20", "--out", str(tmp_path)]))
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
