@@ -156,15 +156,14 @@ def run(
                 out,
                 model,
                 seed,
-                replications or 1000,
+                replications,
                 chunk_size,
                 resume=resume,
                 force=force,
             )
         except StoreError as error:
             raise UserError(str(error)) from None
-        if resume and replications is None:
-            replications = int(store.manifest["replications"])
+        replications = int(store.manifest["replications"])
     root_seed = store.seed if store is not None else (fresh_seed() if seed is None else seed)
     size = store.chunk_size if store is not None else chunk_size or DEFAULT_CHUNK_SIZE
     planned = max_replications if target is not None else replications or 1000
