@@ -119,7 +119,7 @@ def arrow_schema(scenario: Scenario, table: pd.DataFrame) -> pa.Schema:
     fields = []
     for column in table.columns:
         if column in dates:
-            kind = pa.timestamp(np.datetime_data(table[column].dtype)[0])
+            kind = pa.timestamp(np.datetime_data(np.dtype(str(table[column].dtype)))[0])
         elif column == "seed":
             kind = pa.uint64()
         elif column in ("point", "replication") or column.startswith("reviews["):
