@@ -48,9 +48,8 @@ def main() -> None:
     print(f"scenario                          {args.scenario}, {args.replications:,} replications")
     print(f"sequential replications/s         {rate1:,.0f}  (median of {args.repeats})")
     print(f"{args.workers} workers replications/s          {rate_w:,.0f}  (median of {args.repeats})")
-    print(
-        f"parallel efficiency               {efficiency:.0%}  (target >= 80%: {'met' if efficiency >= 0.8 else 'NOT met'})"
-    )
+    verdict = "met" if efficiency >= 0.8 else "NOT met"
+    print(f"parallel efficiency               {efficiency:.0%}  (target >= 80%: {verdict})")
     print("tables identical                  yes")
 
 
