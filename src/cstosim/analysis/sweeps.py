@@ -33,12 +33,11 @@ def sweep_summary(scenario: Scenario, table: pd.DataFrame, metric: str = "any_gr
     values = metric_values(scenario, table, metric).to_numpy()
     rows = []
     for point, index in table.groupby("point", sort=True).indices.items():
-        first = table.iloc[index[0]]
         result = estimate_values(values[index], parsed.kind, metric)
         rows.append(
             {
                 "point": point,
-                **{name: first[name] for name in parameters},
+                **{name: table[name].iloc[index[0]] for name in parameters},  # per column: keeps ints ints
                 "replications": result.replications,
                 "estimate": result.estimate,
                 "low": result.low,
