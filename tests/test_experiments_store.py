@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -200,3 +203,26 @@ def test_resume_with_more_replications_extends_the_run(tmp_path, scenario, unint
         pd.read_parquet(folder / "replications.parquet"), pd.read_parquet(uninterrupted / "replications.parquet")
     )
     assert json.loads((folder / MANIFEST).read_text())["replications_done"] == N
+
+
+def test_a_killed_process_resumes_to_the_uninterrupted_table(tmp_path, scenario) -> None:
+    folder = tmp_path / "killed"
+    command = [sys.executable, "-m", "cstosim", "run", "-n", "3000", "--seed", "8", "--chunk-size", "50"]
+    process = subprocess.Popen([*command, "--workers", "1", "--out", str(folder), "--quiet"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            manifest = folder / MANIFEST
+            if manifest.exists() and len(json.loads(manifest.read_text())["chunks"]) >= 3:
+                break
+            time.sleep(0.02)
+    finally:
+        process.kill()  # SIGKILL: no clean-up code runs
+        process.wait()
+    done = len(json.loads((folder / MANIFEST).read_text())["chunks"])
+    resumed = CliRunner().invoke(main, ["run", "--out", str(folder), "--resume", "--quiet", "--workers", "1"])
+    assert resumed.exit_code == 0, resumed.output
+    assert f"Reused {done} chunk(s)" in resumed.output or done == 60
+    table = pd.read_parquet(folder / "replications.parquet")
+    pd.testing.assert_frame_equal(table, cstosim.run_replications(scenario, 3000, seed=8))
+    assert not list(folder.rglob(".*tmp*")), "resume leaves no temporary file behind"

@@ -200,6 +200,8 @@ class ResultStore:
                 raise StoreError(
                     f"cannot resume {folder}: it was run with chunk size {store.chunk_size}, not {chunk_size}"
                 )
+            for stale in [*folder.glob(".*.tmp*"), *store.table_folder.glob(".*.tmp*")]:
+                stale.unlink()  # a write cut short by the interruption (atomic_path's temporary names)
             if replications is not None:
                 store.manifest["replications"] = replications
             store.manifest["status"] = "running"
