@@ -121,3 +121,17 @@ def test_missing_dask_is_a_clear_error(monkeypatch) -> None:
 def test_bad_worker_count_is_refused() -> None:
     with pytest.raises(ValueError, match="workers must be >= 1"):
         make_executor(workers=0)
+
+
+def test_cli_runs_on_a_pool_and_on_dask_write_the_sequential_table(tmp_path, scenario, reference, dask_scheduler):
+    from click.testing import CliRunner
+
+    from cstosim.cli import main
+
+    common = ["run", "-n", str(REPLICATIONS), "--seed", str(SEED), "--chunk-size", "70", "--quiet"]
+    for name, options in (("pool", ["--workers", "2"]), ("dask", ["--scheduler", dask_scheduler])):
+        result = CliRunner().invoke(main, [*common, *options, "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert ("2 local processes" if name == "pool" else "Dask worker threads") in result.output
+        table = pd.read_parquet(tmp_path / name / "replications.parquet")
+        pd.testing.assert_frame_equal(table, reference)
