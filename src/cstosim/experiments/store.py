@@ -207,7 +207,7 @@ class ResultStore:
             store.manifest["status"] = "running"
             store._save()
             return store
-        if existing and not force:
+        if existing and not force and not resume:  # resuming with no manifest: nothing was recorded, start over
             raise StoreError(
                 f"{folder} already holds results ({', '.join(existing)}): "
                 "use --resume to continue that run or --force to replace it"
