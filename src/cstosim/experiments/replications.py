@@ -102,15 +102,20 @@ def rows_to_table(scenario: Scenario, rows: list[dict[str, Any]], root_seed: int
     for column in date_columns(scenario):
         days = np.floor(table[column].to_numpy(dtype=float))
         table[column] = start + pd.to_timedelta(days, unit="D")
+    for column in ("last_ratifier", "first_grant_candidate"):  # one type whatever a chunk holds (even no name)
+        table[column] = _names(table[column])
     return table
 
 
-def run_replications(scenario: Scenario, replications: int, seed: int | None = None) -> pd.DataFrame:
-    """Run ``replications`` replications of ``scenario`` and return the tidy table.
+def _names(column: pd.Series) -> pd.Series:
+    """Text with missing values, typed as pandas' default text type (the type Parquet files read back as)."""
+    text = pd.api.types.pandas_dtype("str")  # the string dtype on pandas >= 3, object before
+    values = column.astype(object).where(column.notna(), None)
+    return values if text == np.dtype(object) else values.astype(text)
 
-    With ``seed=None`` a fresh root seed is drawn; it is recorded in the ``seed`` column either way.
-    """
-    if replications < 1:
-        raise ValueError(f"replications must be >= 1 (got {replications})")
-    root_seed = fresh_seed() if seed is None else seed
-    return rows_to_table(scenario, simulate_rows(scenario, root_seed, range(replications)), root_seed)
+
+def run_replications(scenario: Scenario, replications: int, seed: int | None = None, **options: Any) -> pd.DataFrame:
+    """Kept for imports from this module: see ``cstosim.experiments.runner.run_replications``."""
+    from cstosim.experiments.runner import run_replications as run
+
+    return run(scenario, replications, seed, **options)
