@@ -352,3 +352,35 @@ def run_forecast(
         FactCheck(fact, index in conditioning.imposed, contradicted[index]) for index, fact in enumerate(record.facts)
     )
     return Forecast(simulated, record, method, root_seed, table, checks, tuple(kept))
+
+
+# The prior predictive distribution of the facts (for the calibration view) ----------------------------------
+
+
+def run_prior_predictive(scenario: Scenario, record: Record, replications: int, seed: int | None = None) -> pd.DataFrame:
+    """The scenario run unchanged, and for each fact and replication the first day of the event it speaks about
+    (``first_day``, days from the start, NaN if it did not happen by the horizon) and whether the fact ``holds``.
+
+    One row per replication and fact: ``replication``, ``seed``, ``fact`` (its index in ``record.facts``),
+    ``first_day``, ``holds``.
+    """
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1 (got {replications})")
+    check_record(record, scenario)
+    root_seed = fresh_seed() if seed is None else seed
+    simulator = Simulator(scenario)
+    rows = []
+    for replication in range(replications):
+        result = simulator.run(replication_seed(root_seed, replication))
+        for index, fact in enumerate(record.facts):
+            days = event_days(fact, result)
+            if fact.event is FactEvent.SESSION and days:  # the session nearest the recorded date
+                target = (fact.date - result.start).days
+                first = min(days, key=lambda day: abs(day - target))
+            else:
+                first = min(days) if days else math.nan
+            holds = fact_holds(fact, result, record.tolerance_days)
+            rows.append((replication, root_seed, index, first, holds))
+    table = pd.DataFrame.from_records(rows, columns=["replication", "seed", "fact", "first_day", "holds"])
+    table["seed"] = table["seed"].astype(np.uint64)
+    return table
