@@ -24,9 +24,10 @@ TAIL = 0.05
 
 
 def calibration_table(record: Record, prior: pd.DataFrame, start: dt.date) -> pd.DataFrame:
-    """One row per fact: ``fact``, ``measure`` (percentile or prior probability), ``value`` with its 95%
-    range (``low``, ``high``: for a percentile, the shares of replications before and on or before the date; for
-    a probability, its Wilson interval), the simulated ``median`` and 5%-95% dates of the event, ``flagged``, ``source``."""
+    """One row per fact: ``fact``, ``measure`` (percentile or prior probability), ``value`` and its range
+    (``low``, ``high``: for a percentile, the shares of replications before, and on or before, the date; for a
+    probability, its 95% Wilson interval), the simulated ``median``, ``p05``, ``p95`` dates of the event, the
+    share that ``reached`` it, ``flagged`` and ``source``."""
     rows = []
     for index, fact in enumerate(record.facts):
         part = prior[prior["fact"] == index]
@@ -80,7 +81,7 @@ def format_calibration(table: pd.DataFrame, scenario: str, replications: int, se
         f"  {'Fact':<{width}}{'measure':<19}{'value':>7}   simulated date of the event: median (5%-95%)",
     ]
     for row in table.itertuples():
-        dates = f"{row.median} ({row.p05} to {row.p95})" if row.median is not None else "never by the horizon"
+        dates = f"{row.median!s} ({row.p05!s} to {row.p95!s})" if row.median is not None else "never by the horizon"
         flag = "  <<" if row.flagged else ""
         lines.append(f"  {row.fact:<{width}}{row.measure:<19}{row.value:>7.1%}   {dates}{flag}")
     flagged = int(table["flagged"].sum())
@@ -95,7 +96,9 @@ def calibration_plot(table: pd.DataFrame, scenario: str, replications: int) -> F
     axes = figure.add_subplot()
     positions = np.arange(len(table))[::-1]
     axes.axvspan(0, TAIL, color="#c1121f", alpha=0.15, linewidth=0, label=f"lowest {TAIL:.0%}: flagged")
-    axes.axvspan(1 - TAIL, 1, color="#c1121f", alpha=0.07, linewidth=0, label=f"highest {TAIL:.0%}: flagged for percentiles")
+    axes.axvspan(
+        1 - TAIL, 1, color="#c1121f", alpha=0.07, linewidth=0, label=f"highest {TAIL:.0%}: flagged for percentiles"
+    )
     for measure, marker, colour, label in (
         ("percentile", "o", "#2a6f97", "percentile of the recorded date"),
         ("prior probability", "s", "#e07a1f", "prior probability of the fact (95% interval)"),
@@ -111,7 +114,9 @@ def calibration_plot(table: pd.DataFrame, scenario: str, replications: int) -> F
         axes.errorbar(
             values, positions[mask], xerr=np.clip(errors, 0, None), fmt=marker, color=colour, capsize=3, label=label
         )
-    labels = [f"{'[!] ' if flagged else ''}{fact}" for fact, flagged in zip(table["fact"], table["flagged"], strict=True)]
+    labels = [
+        f"{'[!] ' if flagged else ''}{fact}" for fact, flagged in zip(table["fact"], table["flagged"], strict=True)
+    ]
     axes.set_yticks(positions, labels, fontsize=8)
     axes.set_xlim(0, 1)
     axes.xaxis.set_major_formatter(PercentFormatter(1.0))

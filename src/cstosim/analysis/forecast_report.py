@@ -116,9 +116,7 @@ def summarize_forecast(forecast: Forecast) -> ForecastSummary:
             for c in forecast.checks
         ),
         entry_into_force=None if eif_recorded else _dates("entry into force", table["entry_into_force"]),
-        in_force_by_as_of=None
-        if eif_recorded
-        else Proportion.of(int((table["entry_into_force"] <= as_of).sum()), n),
+        in_force_by_as_of=None if eif_recorded else Proportion.of(int((table["entry_into_force"] <= as_of).sum()), n),
         first_grant=_dates("first status granted", table["first_grant"]),
         grants=grants,
     )

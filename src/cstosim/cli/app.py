@@ -17,3 +17,8 @@ def main() -> None:
 
 for command in (run, validate, scenarios, trace):
     main.add_command(command)
+
+from cstosim.cli.analysis_commands import calibrate, forecast, sensitivity  # noqa: E402
+
+for command in (sensitivity, forecast, calibrate):
+    main.add_command(command)

@@ -161,7 +161,9 @@ def condition_scenario(scenario: Scenario, record: Record) -> Conditioning:
                 members[number] = dataclasses.replace(member, participation_changes=changes)
             imposed.add(index)
     organization = dataclasses.replace(scenario.organization, bodies=tuple(bodies))
-    conditioned = dataclasses.replace(scenario, instrument=instrument, members=tuple(members), organization=organization)
+    conditioned = dataclasses.replace(
+        scenario, instrument=instrument, members=tuple(members), organization=organization
+    )
 
     windows = []
     if instrument.requires_ratification and instrument.adopted_on is not None:
@@ -330,7 +332,9 @@ def run_forecast(
         rejected_by = None
         for window in conditioning.windows:
             member = simulated.members[window.member]
-            redraws = np.random.default_rng(np.random.SeedSequence(root_seed, spawn_key=(replication, 1 + window.member)))
+            redraws = np.random.default_rng(
+                np.random.SeedSequence(root_seed, spawn_key=(replication, 1 + window.member))
+            )
             row = condition_member(member, draws.members[window.member], adoption_day, window, redraws)
             if row is None:
                 rejected_by = f"{member.name}: no ratification draw in the recorded window after {MAX_REDRAWS} tries"
@@ -357,7 +361,9 @@ def run_forecast(
 # The prior predictive distribution of the facts (for the calibration view) ----------------------------------
 
 
-def run_prior_predictive(scenario: Scenario, record: Record, replications: int, seed: int | None = None) -> pd.DataFrame:
+def run_prior_predictive(
+    scenario: Scenario, record: Record, replications: int, seed: int | None = None
+) -> pd.DataFrame:
     """The scenario run unchanged, and for each fact and replication the first day of the event it speaks about
     (``first_day``, days from the start, NaN if it did not happen by the horizon) and whether the fact ``holds``.
 

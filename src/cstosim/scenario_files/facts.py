@@ -149,18 +149,19 @@ def parse_record(table: dict[str, Any], file: str = "<facts>") -> Record:
         spec = RecordSpec.model_validate(table)
     except ValidationError as error:
         raise ScenarioError([_format_pydantic_error(file, item) for item in error.errors()]) from None
+    facts = [fact.build() for fact in spec.happened] + [fact.build() for fact in spec.not_happened]
     problems = []
-    for key, facts in (("happened", spec.happened), ("not_happened", spec.not_happened)):
-        for index, fact in enumerate(facts):
-            if fact.by is not None and fact.by > spec.as_of:
-                problems.append(f"{file}: {key}[{index}].by: must not be after as_of ({spec.as_of}) (got {fact.by})")
-            on = getattr(fact, "on", None)
-            if on is not None and on > spec.as_of:
-                problems.append(f"{file}: {key}[{index}].on: must not be after as_of ({spec.as_of}) (got {on})")
+    for index, fact in enumerate(facts):
+        if fact.date > spec.as_of:
+            key = "happened" if fact.happened else "not_happened"
+            number = index if fact.happened else index - len(spec.happened)
+            field = "on" if fact.exact else "by"
+            problems.append(
+                f"{file}: {key}[{number}].{field}: must not be after as_of ({spec.as_of}) (got {fact.date})"
+            )
     if problems:
         raise ScenarioError(problems)
-    facts = tuple(fact.build() for fact in [*spec.happened, *spec.not_happened])
-    return Record(spec.title, spec.as_of, facts, spec.tolerance_days, file)
+    return Record(spec.title, spec.as_of, tuple(facts), spec.tolerance_days, file)
 
 
 def fact_location(record: Record, index: int) -> str:
@@ -197,4 +198,5 @@ def _record_problems(record: Record, scenario: Scenario) -> Iterator[str]:
             yield f"{where}.event: {scenario.name}'s instrument needs no ratification (got 'ratification')"
         adopted_on = scenario.instrument.adopted_on
         if fact.event is FactEvent.RATIFICATION and fact.happened and adopted_on and fact.date < adopted_on:
-            yield f"{where}.{'on' if fact.exact else 'by'}: must not be before adoption ({adopted_on}) (got {fact.date})"
+            field = "on" if fact.exact else "by"
+            yield f"{where}.{field}: must not be before adoption ({adopted_on}) (got {fact.date})"
