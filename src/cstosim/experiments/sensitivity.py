@@ -98,6 +98,11 @@ def check_parameters(
             current = get_value(dict(table), path)
         except ScenarioError:
             current = None  # a key left at its default may still be set; parsing below says if it exists
+            try:
+                with_value(dict(table), path, low)
+            except ScenarioError as error:
+                problems.append(f"{where}: {error.problems[0].removeprefix(f'{path}: ')}")
+                continue
         if isinstance(current, bool) or (current is not None and not isinstance(current, (int, float))):
             problems.append(f"{where}: not a numeric parameter (got {current!r})")
             continue
