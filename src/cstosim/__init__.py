@@ -7,13 +7,20 @@ The Python API for notebooks and scripts::
     table = cstosim.run_replications(scenario, 1000, seed=1)   # pandas DataFrame, one row per replication
     summary = cstosim.summarize(scenario, table)
     result = cstosim.run_replication(scenario, seed=1)         # one replication, every milestone and the log
+    table = cstosim.run_replications(scenario, 100_000, seed=1, workers=None)   # every core; same table
+    sweep = cstosim.run_sweep(scenario, {"organization.consensus.rule": ["unanimity", "consensus_of_present"]}, 1000)
+    cstosim.sweep_summary(scenario, sweep, "any_grant")       # one row per point, with 95% intervals
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from cstosim.analysis.metrics import Estimate, estimate, metric_names, metric_values
 from cstosim.analysis.statistics import Summary, summarize
+from cstosim.analysis.sweeps import plot_sweep, sweep_summary
 from cstosim.engine import ReplicationResult, run_replication
-from cstosim.experiments.replications import replication_seed, run_replications
+from cstosim.experiments.replications import replication_seed
+from cstosim.experiments.runner import run_points, run_replications
+from cstosim.experiments.sweep import run_sweep
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario, parse_scenario
 
@@ -23,18 +30,26 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 __all__ = [
+    "Estimate",
     "ReplicationResult",
     "Scenario",
     "ScenarioError",
     "Summary",
     "__version__",
     "bundled_scenarios",
+    "estimate",
     "load_scenario",
+    "metric_names",
+    "metric_values",
     "parse_scenario",
+    "plot_sweep",
     "replication_seed",
+    "run_points",
     "run_replication",
     "run_replications",
+    "run_sweep",
     "summarize",
+    "sweep_summary",
 ]
 
 # Sensitivity analysis, facts files, forecasts conditioned on the record, calibration (issue 5).
