@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from cstosim.analysis.statistics import MilestoneDates, Proportion, _dates, _jsonable
+from cstosim.analysis.statistics import MilestoneDates, Proportion, _jsonable
 from cstosim.experiments.forecast import Forecast
 from cstosim.experiments.replications import granted_column
 from cstosim.model.facts import FactEvent
@@ -64,6 +64,18 @@ class ForecastSummary:
         return json_ready
 
 
+def _milestone(name: str, column: pd.Series) -> MilestoneDates:
+    """When a milestone happened, over the replications of ``column`` that reached it."""
+    reached = column.dropna().to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+    def quantile(q: float) -> dt.date | None:
+        if len(reached) == 0:
+            return None
+        return dt.date(1970, 1, 1) + dt.timedelta(days=int(np.quantile(reached, q, method="inverted_cdf")))
+
+    return MilestoneDates(name, Proportion.of(len(reached), len(column)), quantile(0.5), quantile(0.05), quantile(0.95))
+
+
 def outlook_dates(as_of: dt.date, horizon: dt.date) -> list[dt.date]:
     """``as_of`` plus 1, 2, 3, 5 and 10 years, up to the horizon, and the horizon itself."""
     dates = []
@@ -97,7 +109,7 @@ def summarize_forecast(forecast: Forecast) -> ForecastSummary:
         GrantOutlook(
             who,
             tuple((date, Proportion.of(int((column <= pd.Timestamp(date)).sum()), n)) for date in dates),
-            _dates(who, column).median,
+            _milestone(who, column).median,
         )
         for who, column in columns
     )
@@ -115,9 +127,9 @@ def summarize_forecast(forecast: Forecast) -> ForecastSummary:
             FactLine(c.fact.describe(), c.fact.source, "imposed" if c.imposed else "checked", c.contradicted)
             for c in forecast.checks
         ),
-        entry_into_force=None if eif_recorded else _dates("entry into force", table["entry_into_force"]),
+        entry_into_force=None if eif_recorded else _milestone("entry into force", table["entry_into_force"]),
         in_force_by_as_of=None if eif_recorded else Proportion.of(int((table["entry_into_force"] <= as_of).sum()), n),
-        first_grant=_dates("first status granted", table["first_grant"]),
+        first_grant=_milestone("first status granted", table["first_grant"]),
         grants=grants,
     )
 

@@ -72,13 +72,16 @@ def _load_record(name_or_path: str) -> Record:
     "--outcome",
     default="years_to_entry_into_force",
     show_default=True,
-    help="years_to_entry_into_force, years_to_first_grant, any_grant or granted[CANDIDATE].",
+    help="years_to_entry_into_force, years_to_first_grant, entry_into_force, any_grant, granted[CANDIDATE] "
+    "or ratified[MEMBER].",
 )
 @click.option("--by", type=_DATE, default=None, help="Date for the probability outcomes (default: the horizon).")
 @_seed_option()
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel workers.")
 @click.option(
-    "--scheduler", default=None, help="Where the points run (as for cstosim sweep); default: local processes."
+    "--scheduler",
+    default=None,
+    help="A Dask scheduler address, or 'local' for a Dask LocalCluster; default: local processes (--workers).",
 )
 @_out_option("Folder for indices.csv, indices.parquet, points.parquet and sensitivity.png.")
 def sensitivity(

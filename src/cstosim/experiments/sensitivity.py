@@ -8,9 +8,10 @@ which are run in one batch of points (``run_points``), each point with the same 
 random numbers), so the differences between points come from the parameters, not from sampling noise.
 Each point's outcome is the mean over its replications of the chosen metric.
 
-Outcomes: ``years_to_entry_into_force`` and ``years_to_first_grant`` (years from the scenario's start;
-replications that do not reach the event by the horizon count as the horizon, i.e. censored), ``any_grant``
-and ``granted[CANDIDATE]`` (the probability of a grant by ``by``, default the horizon).
+Outcomes are the metrics of ``cstosim.analysis.metrics``: ``years_to_entry_into_force`` and
+``years_to_first_grant`` (years from the scenario's start; replications that do not reach the event by the
+horizon count as the horizon, i.e. censored, so that means exist), and the probabilities ``entry_into_force``,
+``any_grant``, ``granted[CANDIDATE]`` and ``ratified[MEMBER]`` (by ``by``, default the horizon).
 
 Reproducible: SALib's sampling and bootstrap use a seed derived from the root seed, and replication ``i`` of
 every point runs on ``replication_seed(seed, i)``.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cstosim.experiments.replications import fresh_seed, granted_column, rows_to_table, simulate_rows
+from cstosim.analysis.metrics import metric_names, metric_values, parse_metric
+from cstosim.experiments.replications import fresh_seed
+from cstosim.experiments.runner import run_points
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files.loader import ScenarioError, parse_scenario, read_scenario_table
 from cstosim.scenario_files.paths import get_value, with_value
@@ -45,7 +47,6 @@ DEFAULT_SAMPLES = {SensitivityMethod.SOBOL: 64, SensitivityMethod.MORRIS: 16}
 MORRIS_LEVELS = 4
 BOOTSTRAP_RESAMPLES = 200
 CONFIDENCE = 0.95
-_OUTCOME = re.compile(r"^(years_to_entry_into_force|years_to_first_grant|any_grant|granted\[(?P<candidate>[^\]]+)\])$")
 
 
 @dataclass(frozen=True)
@@ -139,63 +140,33 @@ def _takes_only_integers(table: Mapping[str, Any], path: str, low: float, high: 
     return False
 
 
-def check_outcome(outcome: str, scenario: Scenario) -> str | None:
-    """The candidate a ``granted[...]`` outcome names (None for the others); raises ``ScenarioError`` if unknown."""
-    match = _OUTCOME.match(outcome)
-    if match is None:
-        known = "years_to_entry_into_force, years_to_first_grant, any_grant, granted[CANDIDATE]"
-        raise ScenarioError([f"--outcome: must be one of {known} (got {outcome!r})"])
-    candidate = match.group("candidate")
-    names = [c.name for c in scenario.candidates]
-    if candidate is not None and candidate not in names:
-        raise ScenarioError(
-            [f"--outcome: {candidate!r} is not a candidate of {scenario.name} (candidates: {', '.join(names)})"]
-        )
-    return candidate
+def check_outcome(outcome: str, scenario: Scenario, by: dt.date | None = None) -> None:
+    """Raise ``ScenarioError`` unless ``outcome`` is a metric of ``scenario`` (``cstosim.analysis.metrics``) and
+    ``by`` (if given) is a date within the run for a probability outcome."""
+    try:
+        metric = parse_metric(scenario, outcome)
+    except ValueError:
+        known = ", ".join(metric_names(scenario))
+        raise ScenarioError([f"--outcome: must be one of {known} (got {outcome!r})"]) from None
+    if by is not None:
+        if metric.kind != "proportion":
+            raise ScenarioError([f"--by: applies only to the probability outcomes (got outcome {outcome!r})"])
+        if not scenario.start <= by <= scenario.horizon:
+            raise ScenarioError([f"--by: must lie between {scenario.start} and {scenario.horizon} (got {by})"])
 
 
 def outcome_values(scenario: Scenario, table: pd.DataFrame, outcome: str, by: dt.date | None = None) -> pd.Series:
-    """The outcome of each replication of ``table``: years (censored at the horizon) or 0/1 for a grant by ``by``."""
-    start, horizon = pd.Timestamp(scenario.start), pd.Timestamp(scenario.horizon)
-    if outcome in ("years_to_entry_into_force", "years_to_first_grant"):
-        column = "entry_into_force" if outcome == "years_to_entry_into_force" else "first_grant"
-        days = (table[column].fillna(horizon) - start).dt.days.astype(float)
-        years: pd.Series = days.where(days <= (horizon - start).days, (horizon - start).days) / 365.25
-        return years
-    candidate = check_outcome(outcome, scenario)
-    column = "first_grant" if candidate is None else granted_column(candidate)
-    limit = pd.Timestamp(by or scenario.horizon)
-    return (table[column] <= limit).astype(float)
-
-
-# The batch of points ----------------------------------------------------------------------------------------
-
-
-def _run_points_sequential(
-    scenarios: Sequence[Scenario],
-    replications: int,
-    seed: int | None = None,
-    *,
-    workers: int = 1,
-    scheduler: str | None = None,
-    progress: bool = False,
-) -> pd.DataFrame:
-    """PRIVATE STAND-IN for ``cstosim.run_points`` (issue 3), with its signature, run one point after another.
-
-    Every point runs replications ``0 .. replications - 1`` of the same root seed (common random numbers); the
-    table has a leading ``point`` column, then the run-table columns. ``workers``/``scheduler``/``progress`` are
-    accepted for the same call shape and ignored here. To be replaced by issue 3's ``run_points`` at merge.
-    """
-    root_seed = fresh_seed() if seed is None else seed
-    tables = []
-    for point, scenario in enumerate(scenarios):
-        table = rows_to_table(scenario, simulate_rows(scenario, root_seed, range(replications)), root_seed)
-        table.insert(0, "point", point)
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)
-
-
-run_points = _run_points_sequential
+    """The outcome in each replication of ``table`` (``metric_values``), made finite for averaging: years not
+    reached by the horizon count as the horizon (censored); a probability outcome with ``by`` is 1.0 if the
+    event happened on or before that date."""
+    metric = parse_metric(scenario, outcome)
+    if metric.kind == "proportion":
+        if by is None:
+            return metric_values(scenario, table, outcome)
+        return (table[metric.column] <= pd.Timestamp(by)).astype(float).rename(outcome)
+    horizon_years = (scenario.horizon - scenario.start).days / 365.25
+    years: pd.Series = metric_values(scenario, table, outcome).clip(upper=horizon_years)
+    return years
 
 
 # The analysis -----------------------------------------------------------------------------------------------
@@ -249,9 +220,7 @@ def run_sensitivity(
     if not ranges:
         raise ScenarioError(["--param: give at least one PATH=LOW:HIGH"])
     checked = check_parameters(table, ranges, file)
-    check_outcome(outcome, base)
-    if by is not None and outcome.startswith("years_to"):
-        raise ScenarioError([f"--by: applies only to the probability outcomes (got outcome {outcome!r})"])
+    check_outcome(outcome, base, by)
     if replications < 1:
         raise ScenarioError([f"-n: replications must be >= 1 (got {replications})"])
     n = samples if samples is not None else DEFAULT_SAMPLES[method]
