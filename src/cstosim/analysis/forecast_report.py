@@ -166,9 +166,9 @@ def format_forecast(summary: ForecastSummary) -> str:
     ]
     dates = [date for date, _ in summary.grants[0].by]
     who_width = max(len(g.who) for g in summary.grants) + 2
-    lines.append((f"  {'':<{who_width}}" + "".join(f"{date!s:<22}" for date in dates)).rstrip())
+    lines.append((f"  {'':<{who_width}}" + "".join(f"{date!s:<24}" for date in dates)).rstrip())
     for outlook in summary.grants:
-        cells = "".join(f"{_short_interval(p):<22}" for _, p in outlook.by)
+        cells = "".join(f"{_short_interval(p):<24}" for _, p in outlook.by)
         lines.append(f"  {outlook.who:<{who_width}}{cells}".rstrip())
     return "\n".join(lines)
 
@@ -182,7 +182,7 @@ def _interval(p: Proportion) -> str:
 
 
 def _short_interval(p: Proportion) -> str:
-    return f"{p.estimate:5.1%} ({p.low:.0%}-{p.high:.0%})"
+    return f"{p.estimate:5.1%} ({p.low:.1%}-{p.high:.1%})"
 
 
 def forecast_plot(forecast: Forecast, summary: ForecastSummary) -> Figure:

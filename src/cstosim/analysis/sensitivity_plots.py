@@ -95,5 +95,6 @@ def sensitivity_plot(result: Sensitivity) -> Figure:
         f"replications, seed {result.seed}; whiskers: 95% bootstrap intervals",
         fontsize=8,
         color="#555555",
+        loc="right",  # right-aligned: long parameter names push the axes right, and a centred title would overflow
     )
     return figure
