@@ -141,7 +141,14 @@ def sensitivity(
 @scenario_argument(required=True)
 @click.option("--facts", required=True, help="Facts file: a path or a bundled name (e.g. csto-record-2026).")
 @click.option("--as-of", "as_of", type=_DATE, default=None, help="Use only the facts known on this date.")
-@click.option("-n", "--replications", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Replications simulated (the accepted ones are a part of them).",
+)
 @_seed_option()
 @click.option(
     "--method",
@@ -196,7 +203,14 @@ def forecast(
 @click.command()
 @scenario_argument(required=True)
 @click.option("--facts", required=True, help="Facts file: a path or a bundled name (e.g. csto-record-2026).")
-@click.option("-n", "--replications", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Replications of the prior predictive distribution.",
+)
 @_seed_option()
 @_out_option("Folder for calibration.csv and calibration.png.")
 def calibrate(scenario: str, facts: str, replications: int, seed: int | None, out: Path | None) -> None:
