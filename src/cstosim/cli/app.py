@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from cstosim.cli.analysis_commands import calibrate, forecast, sensitivity
+from cstosim.cli.experiments import plot, sweep
 from cstosim.cli.scenario_commands import scenarios, validate
 from cstosim.cli.simulate import run
 from cstosim.cli.teaching import trace
@@ -17,8 +19,7 @@ def main() -> None:
 
 for command in (run, validate, scenarios, trace):
     main.add_command(command)
-
-from cstosim.cli.analysis_commands import calibrate, forecast, sensitivity  # noqa: E402
-
+for command in (plot, sweep):
+    main.add_command(command)
 for command in (sensitivity, forecast, calibrate):
     main.add_command(command)

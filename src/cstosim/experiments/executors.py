@@ -201,11 +201,16 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def make_executor(workers: int | None = 1, scheduler: str | None = None) -> Executor:
-    """Sequential for one worker, a process pool for more (``None``: every core), Dask if a scheduler is given."""
+def make_executor(workers: int | None = 1, scheduler: str | None = None, chunks: int | None = None) -> Executor:
+    """Sequential for one worker, a process pool for more (``None``: every core), Dask if a scheduler is given.
+
+    With ``chunks`` known, a local pool gets no more processes than chunks (a one-chunk run stays in-process).
+    """
     if scheduler is not None:
         return DaskCluster(scheduler, workers)
     count = default_workers() if workers is None else workers
     if count < 1:
         raise ValueError(f"workers must be >= 1 (got {count})")
+    if chunks is not None:
+        count = max(min(count, chunks), 1)
     return Sequential() if count == 1 else ProcessPool(count)

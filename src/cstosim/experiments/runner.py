@@ -12,7 +12,7 @@ order, with an optional progress bar, and stops submitting work as soon as the c
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 
 import pandas as pd
 
@@ -46,7 +46,7 @@ def stream_chunks(
     progress: bool = False,
     total: int | None = None,
     done: int = 0,
-) -> Iterator[tuple[Chunk, pd.DataFrame]]:
+) -> Generator[tuple[Chunk, pd.DataFrame], None, None]:
     """Each chunk with its run table, in the order given (``chunk.point`` indexes ``scenarios``).
 
     ``total`` and ``done`` size the progress bar (replications in the whole run, and already done before).
@@ -94,17 +94,29 @@ def run_points(
     if not scenarios:
         raise ValueError("run_points needs at least one scenario")
     root_seed = fresh_seed() if seed is None else seed
-    chunks = plan_chunks(replications, chunk_size, points=len(scenarios))
-    executor = make_executor(workers, scheduler)
+    executor = make_executor(workers, scheduler, chunks=len(scenarios) * -(-replications // chunk_size))
     try:
-        parts = []
-        for chunk, table in stream_chunks(
-            scenarios, root_seed, chunks, executor, progress=progress, total=replications * len(scenarios)
-        ):
-            table.insert(0, "point", chunk.point)
-            parts.append(table)
+        return points_table(scenarios, replications, root_seed, executor, progress=progress, chunk_size=chunk_size)
     finally:
         executor.close()
+
+
+def points_table(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    root_seed: int,
+    executor: Executor,
+    *,
+    progress: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> pd.DataFrame:
+    """``run_points`` on an executor the caller owns (and closes)."""
+    chunks = plan_chunks(replications, chunk_size, points=len(scenarios))
+    parts = []
+    total = replications * len(scenarios)
+    for chunk, table in stream_chunks(scenarios, root_seed, chunks, executor, progress=progress, total=total):
+        table.insert(0, "point", chunk.point)
+        parts.append(table)
     return concat_tables(parts)
 
 
