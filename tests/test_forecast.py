@@ -320,3 +320,30 @@ def test_forecast_errors_are_one_line_with_exit_code_2(tmp_path: Path):
     result = runner.invoke(main, ["forecast", "csto-2018", "--facts", "csto-record-2026", "--as-of", "2027-01-01"])
     assert result.exit_code == 2
     assert "as_of must not be after the record's date (2026-01-01) (got 2027-01-01)" in result.output
+
+
+@pytest.mark.parametrize(("offset", "tolerance", "accepted"), [(0, 0, 20), (10, 5, 0), (10, 15, 20)])
+def test_dated_events_that_cannot_be_imposed_match_within_the_tolerance(offset, tolerance, accepted):
+    # Fixed delays: M0 notifies on day 100 (imposed here on day 120 by the record), M2 on day 300, the
+    # candidate applies 30 days later, and the council meets on 2021-11-15: the grant is on that day.
+    table = base_table()
+    table["organization"]["bodies"][0]["calendar"] = {"fixed_dates": [dt.date(2020, 11, 20), dt.date(2021, 11, 15)]}
+    record = parse_record(
+        record_table(
+            tolerance_days=tolerance,
+            happened=[
+                {"event": "ratification", "member": "M0", "on": START + dt.timedelta(days=120), "source": "a"},
+                {"event": "application", "candidate": "C0", "on": START + dt.timedelta(days=330), "source": "b"},
+                {
+                    "event": "grant",
+                    "candidate": "C0",
+                    "on": dt.date(2021, 11, 15) + dt.timedelta(offset),
+                    "source": "c",
+                },
+            ],
+        )
+    )
+    forecast = run_forecast(build(table), record, 20, seed=1, keep_results=True)
+    assert forecast.accepted == accepted
+    assert [check.imposed for check in forecast.checks] == [True, False, False]
+    assert all(result.ratification_day("M0") == day(START + dt.timedelta(days=120)) for result in forecast.results)
