@@ -51,3 +51,26 @@ __all__ = [
     "summarize",
     "sweep_summary",
 ]
+
+# Sensitivity analysis, facts files, forecasts conditioned on the record, calibration (issue 5).
+from cstosim.analysis.calibration import calibration_table
+from cstosim.analysis.forecast_report import ForecastSummary, summarize_forecast
+from cstosim.experiments.forecast import Forecast, run_forecast, run_prior_predictive
+from cstosim.experiments.sensitivity import Sensitivity, run_sensitivity
+from cstosim.model.facts import Fact, Record
+from cstosim.scenario_files.facts import load_record, parse_record
+
+__all__ += [
+    "Fact",
+    "Forecast",
+    "ForecastSummary",
+    "Record",
+    "Sensitivity",
+    "calibration_table",
+    "load_record",
+    "parse_record",
+    "run_forecast",
+    "run_prior_predictive",
+    "run_sensitivity",
+    "summarize_forecast",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cstosim.cli.analysis_commands import calibrate, forecast, sensitivity
 from cstosim.cli.experiments import plot, sweep
 from cstosim.cli.scenario_commands import scenarios, validate
 from cstosim.cli.simulate import run
@@ -19,4 +20,6 @@ def main() -> None:
 for command in (run, validate, scenarios, trace):
     main.add_command(command)
 for command in (plot, sweep):
+    main.add_command(command)
+for command in (sensitivity, forecast, calibrate):
     main.add_command(command)

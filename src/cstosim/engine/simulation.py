@@ -82,6 +82,11 @@ class Simulator:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         return _Replication(self, Draws(self.layout, rng)).run()
 
+    def run_draws(self, draws: Draws) -> ReplicationResult:
+        """Simulate with uniforms already drawn (laid out by ``self.layout``), some of which a forecast has
+        replaced by draws conditioned on the record; ``run(seed)`` is ``run_draws(Draws(layout, rng))``."""
+        return _Replication(self, draws).run()
+
 
 class _Replication:
     """The state of one replication while its processes run."""
