@@ -78,13 +78,19 @@ def entry_into_force(results: pd.DataFrame | Tally, summary: Summary) -> Figure:
         cumulative.yaxis.set_major_formatter(PercentFormatter(1.0))
         eif = summary.entry_into_force
         if eif.median is not None:
-            axes.axvline(mdates.date2num(eif.median), color="black", linestyle="--", linewidth=1)
+            median = mdates.date2num(eif.median)
+            axes.axvline(median, color="black", linestyle="--", linewidth=1)
+            if eif.p05 == eif.p95:  # one date in (nearly) every replication, e.g. a recorded fact: show a year around
+                axes.set_xlim(median - 366, median + 366)
+            low, high = axes.get_xlim()
+            on_the_left = median > (low + high) / 2  # keep the label inside the axes
             axes.annotate(
                 f"median of the replications in force: {eif.median:%d %b %Y}",
-                (mdates.date2num(eif.median), 0.97),
+                (median, 0.97),
                 xycoords=("data", "axes fraction"),
-                xytext=(4, 0),
+                xytext=(-4 if on_the_left else 4, 0),
                 textcoords="offset points",
+                ha="right" if on_the_left else "left",
                 va="top",
                 fontsize=9,
             )
