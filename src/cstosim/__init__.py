@@ -7,11 +7,18 @@ The Python API for notebooks and scripts::
     table = cstosim.run_replications(scenario, 1000, seed=1)   # pandas DataFrame, one row per replication
     summary = cstosim.summarize(scenario, table)
     result = cstosim.run_replication(scenario, seed=1)         # one replication, every milestone and the log
+    story = cstosim.trace(scenario, result)                    # that replication told with cited rules
+    cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from cstosim.analysis import plots
+from cstosim.analysis.compare import compare, plot_compare
+from cstosim.analysis.narrate import Trace, trace
+from cstosim.analysis.report import build_report, render_report, write_report
 from cstosim.analysis.statistics import Summary, summarize
+from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import ReplicationResult, run_replication
 from cstosim.experiments.replications import replication_seed, run_replications
 from cstosim.model.scenario import Scenario
@@ -27,12 +34,22 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Summary",
+    "Trace",
     "__version__",
+    "build_report",
     "bundled_scenarios",
+    "compare",
     "load_scenario",
     "parse_scenario",
+    "plot_compare",
+    "plots",
+    "process_diagram",
+    "render_report",
     "replication_seed",
     "run_replication",
     "run_replications",
     "summarize",
+    "timeline",
+    "trace",
+    "write_report",
 ]

@@ -143,9 +143,7 @@ def render_report(report: Report) -> str:
     )
 
 
-def write_report(
-    scenario: Scenario, output: Path, *, replications: int, seed: int, example: int | None = None
-) -> Path:
+def write_report(scenario: Scenario, output: Path, *, replications: int, seed: int, example: int | None = None) -> Path:
     """Build and write the report to ``output`` (atomically); returns the path written."""
     page = render_report(build_report(scenario, replications=replications, seed=seed, example=example))
     with atomic_path(output) as temporary:

@@ -12,6 +12,7 @@ Both return a ``matplotlib.figure.Figure`` built without pyplot (no display, no 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import textwrap
 
 import matplotlib.dates as mdates
@@ -286,7 +287,7 @@ def process_diagram(scenario: Scenario) -> Figure:
         boxes.append((8.2, "Entry into force", "on adoption", _GREEN))
     for x, heading, text, color in boxes:
         _box(axes, x, top, 3.5, 1.25, heading, text, color)
-    for (x0, *_), (x1, *_) in zip(boxes, boxes[1:], strict=False):
+    for (x0, *_), (x1, *_) in itertools.pairwise(boxes):
         _arrow(axes, (x0 + 3.5, top + 0.62), (x1, top + 0.62))
 
     # Row 2: a candidate's request.

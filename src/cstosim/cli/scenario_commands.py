@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cstosim.cli.common import UserError, load
-from cstosim.model.scenario import Scenario
+from cstosim.model.scenario import MemberState, Scenario
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario
 
 
@@ -32,7 +32,9 @@ def validate(scenarios: tuple[str, ...]) -> None:
 
 
 @click.command()
-@click.option("--show", metavar="NAME", default=None, help="Print one scenario (a bundled name or a path) with its sources.")
+@click.option(
+    "--show", metavar="NAME", default=None, help="Print one scenario (a bundled name or a path) with its sources."
+)
 def scenarios(show: str | None) -> None:
     """List the bundled scenarios, one line each, or print one with --show NAME."""
     if show is not None:
@@ -61,11 +63,15 @@ def describe(scenario: Scenario) -> str:
         f"Organization:   {org.name} ({org.short_name}); depositary: {org.depositary}",
         f"Bodies:         {', '.join(f'{b.id} ({b.name})' for b in org.bodies)}",
         f"Instrument:     {instrument.name}; adopted {adopted}; "
-        + ("ratification required; entry into force: " + rule if instrument.requires_ratification else "no ratification"),
+        + (
+            "ratification required; entry into force: " + rule
+            if instrument.requires_ratification
+            else "no ratification"
+        ),
         f"Review:         {' -> '.join([s.body for s in org.review.stages] + [org.review.deciding_body + ' session'])}",
         f"Consensus:      {org.consensus.rule.value}"
         + ("; absence counts as an objection" if org.consensus.absence_counts_as_objection else ""),
-        f"Members:        {', '.join(m.name + ('' if m.participation.value == 'active' else f' ({m.participation.value})') for m in scenario.members)}",
+        f"Members:        {', '.join(_member(m) for m in scenario.members)}",
         f"Candidates:     {', '.join(f'{c.name} ({c.status.value})' for c in scenario.candidates) or 'none'}",
         "",
         "Sources (where in the file: source)",
@@ -73,6 +79,14 @@ def describe(scenario: Scenario) -> str:
     width = max((len(path) for path in scenario.sources), default=0)
     lines += [f"  {path:<{width}}  {text}" for path, text in scenario.sources.items()]
     return "\n".join(lines)
+
+
+def _member(member: MemberState) -> str:
+    changes = [
+        f"{c.state.value} from {c.on}" if c.on else f"maybe {c.state.value}" for c in member.participation_changes
+    ]
+    notes = ([] if member.participation.value == "active" else [member.participation.value]) + changes
+    return member.name + (f" ({'; '.join(notes)})" if notes else "")
 
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
