@@ -348,7 +348,10 @@ class _Teller:
                 "entry_into_force",
                 "Entry into force",
                 self.entry_into_force_rule() + " Candidates can be reviewed only once it is in force.",
-                self.citation("entry_into_force", "instrument.entry_into_force"),
+                self.citation(
+                    "entry_into_force",
+                    "instrument.entry_into_force" if instrument.requires_ratification else "instrument",
+                ),
             )
         )
         deciding = org.review.deciding_body
