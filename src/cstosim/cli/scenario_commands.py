@@ -83,7 +83,8 @@ def describe(scenario: Scenario) -> str:
 
 def _member(member: MemberState) -> str:
     changes = [
-        f"{c.state.value} from {c.on}" if c.on else f"maybe {c.state.value}" for c in member.participation_changes
+        f"{c.state.value} from {c.on}" if c.on else f"{c.state.value} with chance {c.probability:.0%}"
+        for c in member.participation_changes
     ]
     notes = ([] if member.participation.value == "active" else [member.participation.value]) + changes
     return member.name + (f" ({'; '.join(notes)})" if notes else "")
