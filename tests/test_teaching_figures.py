@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import matplotlib.dates as mdates
-from conftest import base_table, build
 from matplotlib.figure import Figure
 
 import cstosim
+from conftest import base_table, build
 
 
 def texts(figure: Figure) -> str:
@@ -49,8 +49,14 @@ def test_timeline_marks_a_stalled_ratification_and_an_absence():
 def test_process_diagram_is_drawn_from_the_scenario_and_shows_a_changed_rule():
     csto = cstosim.process_diagram(cstosim.load_scenario("csto-2018"))
     content = texts(csto)
-    for expected in ("Ratification", "on the last notification (6 of 6)", "Permanent Council", "Collective", "constructive abstention",
-                     "Armenia: absent from 2023-11-23"):
+    for expected in (
+        "Ratification",
+        "on the last notification (6 of 6)",
+        "Permanent Council",
+        "Collective",
+        "constructive abstention",
+        "Armenia: absent from 2023-11-23",
+    ):
         assert expected in content, expected
     four = texts(cstosim.process_diagram(cstosim.load_scenario("csto-2018-four-notifications")))
     assert "on notification number 4 of 6" in four

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import base_table, build, fixed
 
 import cstosim
+from conftest import base_table, build
 from cstosim.analysis.narrate import SEED_FILES, SEED_QUOTES, seeds_cited
 from cstosim.cli import main
 
@@ -53,7 +53,11 @@ def test_deterministic_trace_has_exact_dates_and_the_reason_for_entry_into_force
     by_kind = {}
     for event in story.events:
         by_kind.setdefault(event.kind, []).append(event)
-    assert [e.date for e in by_kind["ratification"]] == [dt.date(2020, 4, 10), dt.date(2020, 7, 19), dt.date(2020, 10, 27)]
+    assert [e.date for e in by_kind["ratification"]] == [
+        dt.date(2020, 4, 10),
+        dt.date(2020, 7, 19),
+        dt.date(2020, 10, 27),
+    ]
     (in_force,) = by_kind["entry_into_force"]
     assert in_force.date == dt.date(2020, 10, 27)
     assert "M2 was the last to ratify, 300 days after adoption" in in_force.text
