@@ -94,8 +94,8 @@ def test_unwritable_output_folder_is_refused_before_running(runner, tmp_path):
 
 def test_a_failed_run_leaves_earlier_results_whole(runner, tmp_path):
     assert runner.invoke(main, ["run", "-n", "20", "--seed", "1", "--out", str(tmp_path)]).exit_code == 0
-    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    before = {path.relative_to(tmp_path): path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
     bad = tmp_path.parent / "bad.toml"
     bad.write_text('extends = "csto-2018"\nhorizon = 2000-01-01\n')
     single_error(runner.invoke(main, ["run", str(bad), "-n", "20", "--out", str(tmp_path)]))
-    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+    assert {path.relative_to(tmp_path): path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before

@@ -9,18 +9,25 @@ The Python API for notebooks and scripts::
     result = cstosim.run_replication(scenario, seed=1)         # one replication, every milestone and the log
     story = cstosim.trace(scenario, result)                    # that replication told with cited rules
     cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
+    table = cstosim.run_replications(scenario, 100_000, seed=1, workers=None)   # every core; same table
+    sweep = cstosim.run_sweep(scenario, {"organization.consensus.rule": ["unanimity", "consensus_of_present"]}, 1000)
+    cstosim.sweep_summary(scenario, sweep, "any_grant")       # one row per point, with 95% intervals
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from cstosim.analysis import plots
 from cstosim.analysis.compare import compare, plot_compare
+from cstosim.analysis.metrics import Estimate, estimate, metric_names, metric_values
 from cstosim.analysis.narrate import Trace, trace
 from cstosim.analysis.report import build_report, render_report, write_report
 from cstosim.analysis.statistics import Summary, summarize
+from cstosim.analysis.sweeps import plot_sweep, sweep_summary
 from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import ReplicationResult, run_replication
-from cstosim.experiments.replications import replication_seed, run_replications
+from cstosim.experiments.replications import replication_seed
+from cstosim.experiments.runner import run_points, run_replications
+from cstosim.experiments.sweep import run_sweep
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario, parse_scenario
 
@@ -30,6 +37,7 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 __all__ = [
+    "Estimate",
     "ReplicationResult",
     "Scenario",
     "ScenarioError",
@@ -39,16 +47,23 @@ __all__ = [
     "build_report",
     "bundled_scenarios",
     "compare",
+    "estimate",
     "load_scenario",
+    "metric_names",
+    "metric_values",
     "parse_scenario",
     "plot_compare",
+    "plot_sweep",
     "plots",
     "process_diagram",
     "render_report",
     "replication_seed",
+    "run_points",
     "run_replication",
     "run_replications",
+    "run_sweep",
     "summarize",
+    "sweep_summary",
     "timeline",
     "trace",
     "write_report",

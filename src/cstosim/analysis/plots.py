@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from cstosim.analysis.statistics import Proportion, Summary
+from cstosim.analysis.tally import WAIT, Tally
 
 _BLUE = "#2a6f97"
 _ORANGE = "#e07a1f"
@@ -44,30 +45,29 @@ def _label_bars(axes: Axes, positions: range, highs: np.ndarray, shares: np.ndar
         axes.text(high + 0.01, position, f"{share:.1%}", va="center", fontsize=9)
 
 
-def entry_into_force(table: pd.DataFrame, summary: Summary) -> Figure:
+def entry_into_force(results: pd.DataFrame | Tally, summary: Summary) -> Figure:
     """Histogram of the entry-into-force date, with the cumulative share on a second axis."""
     figure = _figure()
     axes = figure.add_subplot()
-    dates = table["entry_into_force"].dropna()
-    n = len(table)
+    dates, counts = _date_counts(results, "entry_into_force")
+    n = summary.replications
     title = "When does the instrument enter into force?"
-    if dates.empty:
+    if not len(dates):
         axes.text(
             0.5, 0.5, "No replication reached entry into force by the horizon", ha="center", transform=axes.transAxes
         )
         axes.set_axis_off()
     else:
-        values = mdates.date2num(dates.to_numpy())
+        values = np.asarray(mdates.date2num(dates.astype("datetime64[s]").astype(object)))
         bins = _month_bins(values)
-        weights = np.full(len(values), 1.0 / n)
+        weights = counts / n
         axes.hist(values, bins=bins.tolist(), weights=weights, color=_BLUE, alpha=0.85, label="share per month")
         axes.set_ylabel("share of replications per month")
         axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         cumulative = axes.twinx()
-        ordered = np.sort(values)
         cumulative.step(
-            ordered,
-            np.arange(1, len(ordered) + 1) / n,
+            values,
+            np.cumsum(counts) / n,
             where="post",
             color=_ORANGE,
             linewidth=2,
@@ -97,14 +97,14 @@ def entry_into_force(table: pd.DataFrame, summary: Summary) -> Figure:
     return figure
 
 
-def first_grant(table: pd.DataFrame, summary: Summary) -> Figure:
+def first_grant(results: pd.DataFrame | Tally, summary: Summary) -> Figure:
     """Years from entry into force to the first status granted, with the share that never saw one."""
     figure = _figure()
     axes = figure.add_subplot()
-    waited = (table["first_grant"] - table["entry_into_force"]).dropna()
-    years = waited.dt.days.to_numpy() / 365.25
-    n = len(table)
-    none_share = 1 - len(years) / n
+    days, counts = _wait_counts(results)
+    years = days / 365.25
+    n = summary.replications
+    none_share = 1 - counts.sum() / n
     if len(years) == 0:
         axes.text(
             0.5, 0.5, "No status was granted by the horizon in any replication", ha="center", transform=axes.transAxes
@@ -112,11 +112,12 @@ def first_grant(table: pd.DataFrame, summary: Summary) -> Figure:
         axes.set_axis_off()
     else:
         bins = np.arange(0, np.ceil(years.max() * 2) / 2 + 0.5, 0.5)
-        axes.hist(years, bins=bins.tolist(), weights=np.full(len(years), 1.0 / n), color=_BLUE, alpha=0.85)
+        axes.hist(years, bins=bins.tolist(), weights=counts / n, color=_BLUE, alpha=0.85)
         axes.set_xlabel("years from entry into force to the first status granted")
         axes.set_ylabel("share of replications per half-year")
         axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-        median = float(np.median(years))
+        cumulative = np.cumsum(counts)
+        median = float(years[np.searchsorted(cumulative, max(int(np.ceil(cumulative[-1] / 2)), 1))])
         axes.axvline(median, color="black", linestyle="--", linewidth=1)
         axes.annotate(
             f"median {median:.1f} years",
@@ -198,11 +199,11 @@ def grant_probability(summary: Summary) -> Figure:
     return figure
 
 
-def save_plots(table: pd.DataFrame, summary: Summary, folder: Path) -> list[Path]:
-    """Write every plot of a run as PNG into ``folder``; return the paths."""
+def save_plots(results: pd.DataFrame | Tally, summary: Summary, folder: Path) -> list[Path]:
+    """Write every plot of a run (from its table, or its tally for streamed runs) as PNG; return the paths."""
     figures = {
-        "entry_into_force.png": entry_into_force(table, summary),
-        "first_grant.png": first_grant(table, summary),
+        "entry_into_force.png": entry_into_force(results, summary),
+        "first_grant.png": first_grant(results, summary),
         "last_ratifier.png": last_ratifier(summary),
         "grant_probability.png": grant_probability(summary),
     }
@@ -212,6 +213,27 @@ def save_plots(table: pd.DataFrame, summary: Summary, folder: Path) -> list[Path
         figure.savefig(path)
         paths.append(path)
     return paths
+
+
+def _date_counts(results: pd.DataFrame | Tally, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct dates a milestone was reached on (``datetime64[D]``, increasing) and how many reached it then."""
+    if isinstance(results, Tally):
+        days, cumulative = results.days[column].sorted()
+        counts = np.diff(cumulative, prepend=0)
+        return results.start + days.astype("timedelta64[D]"), counts.astype(float)
+    reached = results[column].dropna().to_numpy(dtype="datetime64[D]")
+    dates, counts = np.unique(reached, return_counts=True)
+    return dates, counts.astype(float)
+
+
+def _wait_counts(results: pd.DataFrame | Tally) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct waits in days from entry into force to the first grant, and how many replications waited so."""
+    if isinstance(results, Tally):
+        days, cumulative = results.days[WAIT].sorted()
+        return days.astype(float), np.diff(cumulative, prepend=0).astype(float)
+    waited = (results["first_grant"] - results["entry_into_force"]).dropna().dt.days.to_numpy()
+    days, counts = np.unique(waited, return_counts=True)
+    return days.astype(float), counts.astype(float)
 
 
 def _month_bins(values: np.ndarray) -> np.ndarray:

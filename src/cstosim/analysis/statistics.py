@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
+from cstosim.analysis.tally import Tally
 from cstosim.experiments.replications import applied_column, granted_column, ratified_column
 from cstosim.model.scenario import Scenario
 
@@ -77,57 +78,58 @@ class Summary:
 
 def summarize(scenario: Scenario, table: pd.DataFrame) -> Summary:
     """The figures ``cstosim run`` prints and writes, from a replication table."""
-    n = len(table)
-    seeds = list(table["seed"].unique()) if "seed" in table else []
-    milestones = [_dates("adoption", table["adoption"])]
+    return summarize_tally(scenario, Tally.of(scenario, table))
+
+
+def summarize_tally(scenario: Scenario, tally: Tally) -> Summary:
+    """The same figures from a running tally (runs streamed chunk by chunk to disk)."""
+    n = tally.replications
+    milestones = [_dates(tally, "adoption", "adoption")]
     if scenario.instrument.requires_ratification:
-        milestones += [_dates(f"{m.name} ratifies", table[ratified_column(m.name)]) for m in scenario.members]
-    entry_into_force = _dates("entry into force", table["entry_into_force"])
+        milestones += [_dates(tally, f"{m.name} ratifies", ratified_column(m.name)) for m in scenario.members]
+    entry_into_force = _dates(tally, "entry into force", "entry_into_force")
     milestones.append(entry_into_force)
-    milestones += [_dates(f"{c.name} applies", table[applied_column(c.name)]) for c in scenario.candidates]
-    milestones.append(_dates("first status granted", table["first_grant"]))
+    milestones += [_dates(tally, f"{c.name} applies", applied_column(c.name)) for c in scenario.candidates]
+    milestones.append(_dates(tally, "first status granted", "first_grant"))
     candidates = tuple(
         CandidateOutcome(
             candidate=c.name,
             status=c.status.value,
-            applied=Proportion.of(int(table[applied_column(c.name)].notna().sum()), n),
-            granted=Proportion.of(int(table[granted_column(c.name)].notna().sum()), n),
-            median_grant=_quantile_date(table[granted_column(c.name)], 0.5),
+            applied=Proportion.of(tally.reached(applied_column(c.name)), n),
+            granted=Proportion.of(tally.reached(granted_column(c.name)), n),
+            median_grant=_date(tally.quantile_date(granted_column(c.name), 0.5)),
         )
         for c in scenario.candidates
     )
-    counts = table["last_ratifier"].value_counts()
-    last_ratifier = {str(member): Proportion.of(int(count), n) for member, count in counts.items()}
+    counts = sorted(tally.last_ratifier.items(), key=lambda item: -item[1])
+    last_ratifier = {member: Proportion.of(count, n) for member, count in counts}
     return Summary(
         scenario=scenario.name,
         replications=n,
-        seed=int(seeds[0]) if len(seeds) == 1 else None,
+        seed=next(iter(tally.seeds)) if len(tally.seeds) == 1 else None,
         horizon=scenario.horizon,
         milestones=tuple(milestones),
         entry_into_force=entry_into_force,
         candidates=candidates,
-        any_grant=Proportion.of(int(table["first_grant"].notna().sum()), n),
+        any_grant=Proportion.of(tally.reached("first_grant"), n),
         last_ratifier=last_ratifier,
     )
 
 
-def _dates(name: str, column: pd.Series) -> MilestoneDates:
+def _dates(tally: Tally, name: str, column: str) -> MilestoneDates:
     return MilestoneDates(
         milestone=name,
-        reached=Proportion.of(int(column.notna().sum()), len(column)),
-        median=_quantile_date(column, 0.5),
-        p05=_quantile_date(column, 0.05),
-        p95=_quantile_date(column, 0.95),
+        reached=Proportion.of(tally.reached(column), tally.replications),
+        median=_date(tally.quantile_date(column, 0.5)),
+        p05=_date(tally.quantile_date(column, 0.05)),
+        p95=_date(tally.quantile_date(column, 0.95)),
     )
 
 
-def _quantile_date(column: pd.Series, q: float) -> dt.date | None:
-    reached = column.dropna()
-    if reached.empty:
+def _date(value: np.datetime64 | None) -> dt.date | None:
+    if value is None:
         return None
-    days = reached.to_numpy(dtype="datetime64[D]").astype(np.int64)
-    value = np.quantile(days, q, method="inverted_cdf")
-    return dt.date(1970, 1, 1) + dt.timedelta(days=int(value))
+    return dt.date(1970, 1, 1) + dt.timedelta(days=int(value.astype("datetime64[D]").astype(np.int64)))
 
 
 def _jsonable(value: Any) -> Any:

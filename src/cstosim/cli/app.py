@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cstosim.cli.experiments import plot, sweep
 from cstosim.cli.scenario_commands import new, scenarios, validate
 from cstosim.cli.simulate import run
 from cstosim.cli.teaching import report, trace
@@ -16,4 +17,6 @@ def main() -> None:
 
 
 for command in (run, validate, scenarios, new, trace, report):
+    main.add_command(command)
+for command in (plot, sweep):
     main.add_command(command)

@@ -105,12 +105,8 @@ def rows_to_table(scenario: Scenario, rows: list[dict[str, Any]], root_seed: int
     return table
 
 
-def run_replications(scenario: Scenario, replications: int, seed: int | None = None) -> pd.DataFrame:
-    """Run ``replications`` replications of ``scenario`` and return the tidy table.
+def run_replications(scenario: Scenario, replications: int, seed: int | None = None, **options: Any) -> pd.DataFrame:
+    """Kept for imports from this module: see ``cstosim.experiments.runner.run_replications``."""
+    from cstosim.experiments.runner import run_replications as run
 
-    With ``seed=None`` a fresh root seed is drawn; it is recorded in the ``seed`` column either way.
-    """
-    if replications < 1:
-        raise ValueError(f"replications must be >= 1 (got {replications})")
-    root_seed = fresh_seed() if seed is None else seed
-    return rows_to_table(scenario, simulate_rows(scenario, root_seed, range(replications)), root_seed)
+    return run(scenario, replications, seed, **options)

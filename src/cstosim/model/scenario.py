@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from cstosim.model.distributions import Distribution, Fixed
 
@@ -351,6 +352,9 @@ class Scenario:
     candidates: tuple[Candidate, ...] = ()
     description: str = ""
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The table the scenario was read from (``extends`` resolved), so that sweeps can change one parameter by its
+    # dotted path and runs can record exactly what they simulated. ``None`` for a scenario built in code.
+    source_table: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.horizon <= self.start:

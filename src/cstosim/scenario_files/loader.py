@@ -8,6 +8,8 @@ how sweeps change a parameter and validate the result.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import tomllib
 from collections.abc import Iterator
 from importlib import resources
@@ -146,7 +148,7 @@ def parse_scenario(table: dict[str, Any], file: str = "<scenario>") -> Scenario:
     problems = [f"{file}: {problem}" for problem in _cross_reference_problems(spec)]
     if problems:
         raise ScenarioError(problems)
-    return spec.build(collect_sources(spec))
+    return dataclasses.replace(spec.build(collect_sources(spec)), source_table=copy.deepcopy(table))
 
 
 def _format_pydantic_error(file: str, item: Any) -> str:

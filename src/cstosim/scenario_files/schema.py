@@ -377,6 +377,32 @@ class CandidateSpec(_Checked):
         )
 
 
+# Sweeps -----------------------------------------------------------------------------------------------------
+
+
+class SweepSpec(_Spec):
+    """``[sweep]``: what ``cstosim sweep FILE`` varies when no ``--vary`` is given (the simulation ignores it).
+
+    ``vary`` maps dotted parameter paths (quoted keys) to lists of values (``design = "grid"``) or to
+    ``[low, high]`` ranges (``design = "lhs"``, with ``samples`` points). Paths are checked when the sweep runs.
+    """
+
+    design: Literal["grid", "lhs"] = "grid"
+    samples: int | None = Field(default=None, ge=1)
+    replications: int | None = Field(default=None, ge=1)
+    metric: str | None = None
+    vary: dict[str, list[Any]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_design(self) -> SweepSpec:
+        if self.design == "lhs" and self.samples is None:
+            raise ValueError("design 'lhs' needs samples (the number of points to draw)")
+        for path, values in self.vary.items():
+            if not values:
+                raise ValueError(f"vary.{path}: give at least one value (got [])")
+        return self
+
+
 # The file ---------------------------------------------------------------------------------------------------
 
 
@@ -392,6 +418,7 @@ class ScenarioSpec(_Sourced):
     instrument: InstrumentSpec
     members: list[MemberSpec] = Field(min_length=1)
     candidates: list[CandidateSpec] = []
+    sweep: SweepSpec | None = None
 
     def build(self, sources: dict[str, str]) -> m.Scenario:
         from types import MappingProxyType

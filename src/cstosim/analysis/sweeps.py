@@ -1,0 +1,159 @@
+"""Comparing the points of a sweep: one summary row per point, and plots of a metric against the parameters.
+
+``sweep_summary`` gives, per point, the parameter values, the number of replications and the metric's estimate
+with its 95% interval (``analysis.metrics``). ``plot_sweep`` draws the metric against the first parameter with
+an interval band (error bars for categorical values); with a second parameter taking a few values, one panel
+per value (small multiples); for sampled designs (many distinct values), one panel per parameter.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from cstosim.analysis.metrics import PROPORTION, estimate_values, metric_values, parse_metric
+from cstosim.experiments.sweep import parameter_columns
+from cstosim.model.scenario import Scenario
+
+_BLUE = "#2a6f97"
+_MAX_PANELS = 6
+
+
+def sweep_summary(scenario: Scenario, table: pd.DataFrame, metric: str = "any_grant") -> pd.DataFrame:
+    """One row per point: parameter columns, ``replications``, ``estimate``, ``low``, ``high`` (95%)."""
+    parsed = parse_metric(scenario, metric)
+    parameters = parameter_columns(table)
+    values = metric_values(scenario, table, metric).to_numpy()
+    rows = []
+    for point, index in table.groupby("point", sort=True).indices.items():
+        first = table.iloc[index[0]]
+        result = estimate_values(values[index], parsed.kind, metric)
+        rows.append(
+            {
+                "point": point,
+                **{name: first[name] for name in parameters},
+                "replications": result.replications,
+                "estimate": result.estimate,
+                "low": result.low,
+                "high": result.high,
+            }
+        )
+    return pd.DataFrame.from_records(rows)
+
+
+def _numeric(column: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(column)) and not pd.api.types.is_bool_dtype(column)
+
+
+def _errors(estimate: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Error-bar lengths below and above; unbounded ends (``inf``, beyond the horizon) drawn as none."""
+    with np.errstate(invalid="ignore"):
+        below = np.where(np.isfinite(estimate) & np.isfinite(low), estimate - low, 0.0)
+        above = np.where(np.isfinite(estimate) & np.isfinite(high), high - estimate, 0.0)
+    return np.vstack([below, above])
+
+
+def _draw(axes: Axes, summary: pd.DataFrame, parameter: str, label: str | None = None, band: bool = True) -> None:
+    ordered = summary.sort_values(parameter, kind="stable") if _numeric(summary[parameter]) else summary
+    estimate = ordered["estimate"].to_numpy(dtype=float)
+    low = ordered["low"].to_numpy(dtype=float)
+    high = ordered["high"].to_numpy(dtype=float)
+    finite = np.isfinite(estimate)
+    if _numeric(ordered[parameter]):
+        x = ordered[parameter].to_numpy(dtype=float)
+        if band:
+            line = axes.plot(x[finite], estimate[finite], marker="o", label=label)[0]
+            axes.fill_between(
+                x, low, np.where(np.isfinite(high), high, np.nan), color=line.get_color(), alpha=0.2, linewidth=0
+            )
+        else:
+            errors = _errors(estimate, low, high)
+            axes.errorbar(x[finite], estimate[finite], yerr=errors[:, finite], fmt="o", ms=3, color=_BLUE, alpha=0.7)
+    else:
+        x = np.arange(len(ordered), dtype=float)
+        errors = _errors(estimate, low, high)
+        axes.errorbar(x[finite], estimate[finite], yerr=errors[:, finite], fmt="o", capsize=4, label=label)
+        axes.set_xticks(x, ordered[parameter].astype(str).tolist())
+        axes.set_xlim(-0.5, len(x) - 0.5)
+    for position in np.flatnonzero(~finite):  # a median later than every date in the run: say so, do not hide it
+        axes.annotate(
+            "beyond the\nhorizon",
+            (x[position], 0.5),
+            xycoords=("data", "axes fraction"),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#555555",
+        )
+    axes.set_xlabel(parameter, fontsize=9)
+    axes.grid(alpha=0.3)
+
+
+def plot_sweep(
+    table: pd.DataFrame, metric: str = "any_grant", *, scenario: Scenario | None = None, title: str | None = None
+) -> Figure:
+    """The metric per point against the sweep's parameters, with 95% intervals.
+
+    ``scenario`` is needed for the ``years_to_*`` metrics (dates count from its start) and for
+    ``granted[...]``/``ratified[...]`` (names are checked against it); proportions of the built-in milestones
+    work without it.
+    """
+    if scenario is None:
+        scenario = _minimal_scenario(table, metric)
+    parsed = parse_metric(scenario, metric)
+    summary = sweep_summary(scenario, table, metric)
+    parameters = parameter_columns(table)
+    if not parameters:
+        raise ValueError("the table has no parameter columns: is it a sweep table (run_sweep)?")
+    first = parameters[0]
+    second = parameters[1] if len(parameters) > 1 else None
+    sampled = len(parameters) > 2 or (second is not None and summary[second].nunique() > _MAX_PANELS)
+    panels: list[tuple[str, pd.DataFrame, str | None]]
+    if sampled:
+        panels = [(name, summary, name) for name in parameters]
+    elif second is not None:
+        panels = [(first, group, f"{second} = {value}") for value, group in summary.groupby(second, sort=True)]
+    else:
+        panels = [(first, summary, None)]
+    columns = min(len(panels), 3)
+    rows = math.ceil(len(panels) / columns)
+    figure = Figure(figsize=(4.2 * columns + 1.0, 3.4 * rows + 1.0), dpi=110, layout="constrained")
+    axes_grid = figure.subplots(rows, columns, sharey=True, squeeze=False)
+    for (parameter, data, heading), axes in zip(panels, axes_grid.flat, strict=False):
+        _draw(axes, data, parameter, band=not sampled)
+        if heading:
+            axes.set_title(heading, fontsize=9)
+    for axes in list(axes_grid.flat)[len(panels) :]:
+        axes.set_axis_off()
+    for axes in axes_grid[:, 0]:
+        if parsed.kind == PROPORTION:
+            axes.yaxis.set_major_formatter(PercentFormatter(1.0))
+            axes.set_ylabel(f"{metric}\n(95% Wilson interval)", fontsize=9)
+        else:
+            axes.set_ylabel(f"{metric} (years, median,\n95% order-statistic interval)", fontsize=9)
+    replications = int(summary["replications"].iloc[0])
+    seeds = list(table["seed"].unique()) if "seed" in table else []
+    seed = f", seed {int(seeds[0])}" if len(seeds) == 1 else ""
+    figure.suptitle(
+        title or f"{parsed.label}: {len(summary)} points x {replications:,} replications{seed}", fontsize=11
+    )
+    return figure
+
+
+def _minimal_scenario(table: pd.DataFrame, metric: str) -> Scenario:
+    """Without a scenario only the milestone proportions can be computed: say so clearly otherwise."""
+    if metric not in ("entry_into_force", "any_grant"):
+        raise ValueError(f"metric {metric!r} needs the scenario: pass scenario=")
+    return _Milestones()  # type: ignore[return-value]
+
+
+class _Milestones:
+    """Stands in for a scenario when a metric needs no scenario facts (no candidates or members to check)."""
+
+    candidates: tuple[()] = ()
+    members: tuple[()] = ()
