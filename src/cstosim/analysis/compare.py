@@ -51,8 +51,8 @@ def compare(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def plot_compare(tables: Mapping[str, pd.DataFrame], milestone: str = "entry_into_force") -> Figure:
     """Cumulative share of replications that reached ``milestone``, by years after adoption, one line per run.
 
-    Each line ends at its scenario's horizon: scenarios with different horizons are compared over the years
-    both cover.
+    Each line ends with the last replication that reached the milestone; scenarios with different horizons
+    (the share is "by the horizon") are comparable over the years both cover.
     """
     name = MILESTONES.get(milestone, milestone)
     figure = Figure(figsize=(9, 5), dpi=110, layout="constrained")
@@ -80,6 +80,12 @@ def plot_compare(tables: Mapping[str, pd.DataFrame], milestone: str = "entry_int
     axes.grid(color="#dddddd", linewidth=0.6)
     axes.legend(loc="lower right", fontsize=9)
     figure.suptitle(f"{_QUESTIONS.get(milestone, f'How soon is {name} reached?')} Runs side by side", fontsize=12)
-    runs = ", ".join(f"{label}: {len(table):,}" for label, table in tables.items())
-    axes.set_title(f"replications per run: {runs}", fontsize=8, color="#555555")
+    counts = {len(table) for table in tables.values()}
+    if len(counts) == 1:
+        runs = f"{counts.pop():,} replications per run"
+    else:
+        runs = "replications: " + ", ".join(f"{label} {len(table):,}" for label, table in tables.items())
+    axes.set_title(
+        f"{runs}; the share is of all replications, reached by each scenario's horizon", fontsize=8, color="#555555"
+    )
     return figure
