@@ -201,6 +201,9 @@ def timeline(
     if result.adoption is not None:
         axes.axvline(num(adoption_day), color=_DARK, linewidth=1, linestyle=":", zorder=1)
         axes.text(num(adoption_day), -1.15, f" adoption {result.date(adoption_day)}", fontsize=8, va="center")
+    if first_day < 0:  # the scenario starts after the adoption: what lies before the start is recorded fact
+        axes.axvline(num(0), color=_GREY, linewidth=1, linestyle="-.", zorder=1)
+        axes.text(num(0), -1.15, f" simulation starts {result.start}", fontsize=8, va="center", color=_GREY)
     if result.entry_into_force is not None:
         day = result.entry_into_force.day
         last = f", last: {result.entry_into_force.trigger}" if result.entry_into_force.trigger else ""
