@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
 
 from cstosim.analysis.statistics import CONFIDENCE, Proportion
 from cstosim.analysis.tally import DayCounts, Tally
@@ -111,6 +110,8 @@ def median_ranks(n: int, confidence: float = CONFIDENCE) -> tuple[int, int]:
     tail stays within ``(1 - confidence) / 2``, ``u = n + 1 - l`` by symmetry. Clamped to ``[1, n]``: below
     six observations no pair of order statistics reaches 95%, and the interval is the whole sample.
     """
+    from scipy.stats import binom  # imported when first needed: worker processes never pay for scipy
+
     alpha = (1 - confidence) / 2
     below = int(binom.ppf(alpha, n, 0.5))  # smallest j with P(B <= j) >= alpha
     if binom.cdf(below, n, 0.5) > alpha:

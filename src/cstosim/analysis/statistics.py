@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from cstosim.analysis.tally import Tally
 from cstosim.experiments.replications import applied_column, granted_column, ratified_column
@@ -34,6 +33,8 @@ class Proportion:
 
     @classmethod
     def of(cls, successes: int, trials: int) -> Proportion:
+        from scipy.stats import binomtest  # imported when first needed: worker processes never pay for scipy
+
         interval = binomtest(successes, trials).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
         return cls(successes, trials, successes / trials, float(interval.low), float(interval.high))
 

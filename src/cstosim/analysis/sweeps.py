@@ -9,16 +9,18 @@ per value (small multiples); for sampled designs (many distinct values), one pan
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from cstosim.analysis.metrics import PROPORTION, estimate_values, metric_values, parse_metric
 from cstosim.experiments.sweep import parameter_columns
 from cstosim.model.scenario import Scenario
+
+if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _BLUE = "#2a6f97"
 _MAX_PANELS = 6
@@ -103,6 +105,9 @@ def plot_sweep(
     ``granted[...]``/``ratified[...]`` (names are checked against it); proportions of the built-in milestones
     work without it.
     """
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
     if scenario is None:
         scenario = _minimal_scenario(table, metric)
     parsed = parse_metric(scenario, metric)

@@ -15,6 +15,7 @@ from cstosim.cli.simulate import end_line, execution_options, executor_for, sche
 from cstosim.experiments.executors import DEFAULT_CHUNK_SIZE
 from cstosim.experiments.files import atomic_path, write_json
 from cstosim.experiments.replications import fresh_seed
+from cstosim.experiments.runner import terminal_progress
 from cstosim.scenario_files import ScenarioError
 
 SWEEP_FILES = ("sweep.parquet", "sweep_summary.csv", "sweep.json")
@@ -144,7 +145,9 @@ def sweep(
     executor = executor_for(workers, scheduler_of(scheduler, dask), chunks)
     started = time.perf_counter()
     try:
-        result = points_table(scenarios, replications, root_seed, executor, progress=not quiet, chunk_size=size)
+        result = points_table(
+            scenarios, replications, root_seed, executor, progress=terminal_progress(quiet), chunk_size=size
+        )
     finally:
         executor.close()
     elapsed = time.perf_counter() - started

@@ -18,6 +18,7 @@ from cstosim.cli.common import UserError, load, output_folder, scenario_argument
 from cstosim.experiments.executors import DEFAULT_CHUNK_SIZE, LOCAL, Executor, make_executor
 from cstosim.experiments.files import atomic_path, write_json
 from cstosim.experiments.replications import fresh_seed
+from cstosim.experiments.runner import terminal_progress
 from cstosim.experiments.store import MANIFEST, ResultStore, StoreError, run_chunked
 from cstosim.model.scenario import Scenario
 
@@ -156,15 +157,14 @@ def run(
                 out,
                 model,
                 seed,
-                replications or 1000,
+                replications,
                 chunk_size,
                 resume=resume,
                 force=force,
             )
         except StoreError as error:
             raise UserError(str(error)) from None
-        if resume and replications is None:
-            replications = int(store.manifest["replications"])
+        replications = int(store.manifest["replications"])
     root_seed = store.seed if store is not None else (fresh_seed() if seed is None else seed)
     size = store.chunk_size if store is not None else chunk_size or DEFAULT_CHUNK_SIZE
     planned = max_replications if target is not None else replications or 1000
@@ -180,7 +180,14 @@ def run(
     started = time.perf_counter()
     try:
         report = run_chunked(
-            model, root_seed, planned, executor, chunk_size=size, store=store, on_table=on_table, progress=not quiet
+            model,
+            root_seed,
+            planned,
+            executor,
+            chunk_size=size,
+            store=store,
+            on_table=on_table,
+            progress=terminal_progress(quiet),
         )
     except KeyboardInterrupt:
         hint = f"; continue it with --resume --out {out}" if out is not None else ""

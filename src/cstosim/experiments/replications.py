@@ -102,7 +102,16 @@ def rows_to_table(scenario: Scenario, rows: list[dict[str, Any]], root_seed: int
     for column in date_columns(scenario):
         days = np.floor(table[column].to_numpy(dtype=float))
         table[column] = start + pd.to_timedelta(days, unit="D")
+    for column in ("last_ratifier", "first_grant_candidate"):  # one type whatever a chunk holds (even no name)
+        table[column] = _names(table[column])
     return table
+
+
+def _names(column: pd.Series) -> pd.Series:
+    """Text with missing values, typed as pandas' default text type (the type Parquet files read back as)."""
+    text = pd.api.types.pandas_dtype("str")  # the string dtype on pandas >= 3, object before
+    values = column.astype(object).where(column.notna(), None)
+    return values if text == np.dtype(object) else values.astype(text)
 
 
 def run_replications(scenario: Scenario, replications: int, seed: int | None = None, **options: Any) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Generator, Iterable, Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -29,12 +30,16 @@ from cstosim.experiments.replications import fresh_seed
 from cstosim.model.scenario import Scenario
 
 
-def progress_bar(total: int, enabled: bool, initial: int = 0) -> object:
-    """A tqdm bar counting replications (rate and ETA), shown only if enabled and stderr is a terminal."""
+def progress_bar(total: int, enabled: bool, initial: int = 0) -> Any:
+    """A tqdm bar counting replications, with rate and ETA (a widget in Jupyter when ipywidgets is there)."""
     from tqdm.auto import tqdm
 
-    disable = not enabled or not sys.stderr.isatty()
-    return tqdm(total=total, initial=initial, unit="rep", unit_scale=True, disable=disable, file=sys.stderr)
+    return tqdm(total=total, initial=initial, unit="rep", unit_scale=True, disable=not enabled, file=sys.stderr)
+
+
+def terminal_progress(quiet: bool) -> bool:
+    """The command line shows a bar unless ``--quiet`` or stderr is not a terminal (logs, pipes, CI)."""
+    return not quiet and sys.stderr.isatty()
 
 
 def stream_chunks(
@@ -63,10 +68,10 @@ def stream_chunks(
     try:
         for position, table in enumerate(executor.map(tasks())):
             chunk = pending[position]
-            bar.update(chunk.size)  # type: ignore[attr-defined]
+            bar.update(chunk.size)
             yield chunk, table
     finally:
-        bar.close()  # type: ignore[attr-defined]
+        bar.close()
 
 
 def _check(replications: int) -> None:

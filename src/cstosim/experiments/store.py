@@ -28,6 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -112,13 +113,13 @@ def package_version() -> str:
 # The table schema ---------------------------------------------------------------------------------------------
 
 
-def arrow_schema(scenario: Scenario, columns: list[str]) -> pa.Schema:
+def arrow_schema(scenario: Scenario, table: pd.DataFrame) -> pa.Schema:
     """Fixed column types, so that every part file agrees (a chunk with no grant still has string columns)."""
     dates = set(date_columns(scenario))
     fields = []
-    for column in columns:
+    for column in table.columns:
         if column in dates:
-            kind = pa.timestamp("ns")
+            kind = pa.timestamp(np.datetime_data(np.dtype(str(table[column].dtype)))[0])
         elif column == "seed":
             kind = pa.uint64()
         elif column in ("point", "replication") or column.startswith("reviews["):
@@ -171,7 +172,7 @@ class ResultStore:
         folder: Path,
         scenario: Scenario,
         seed: int | None,
-        replications: int,
+        replications: int | None,
         chunk_size: int | None,
         *,
         resume: bool = False,
@@ -179,7 +180,8 @@ class ResultStore:
     ) -> ResultStore:
         """A store to run into: a new one, or the existing one when resuming (after checking it matches).
 
-        ``seed=None`` takes the recorded seed on a resume, and a fresh one on a new run.
+        ``seed=None`` takes the recorded seed on a resume, and a fresh one on a new run; ``replications=None``
+        the recorded number on a resume, and 1000 on a new run.
         """
         text, digest = scenario_fingerprint(scenario)
         existing = [name for name in RESULT_FILES if (folder / name).exists()]
@@ -197,7 +199,8 @@ class ResultStore:
                 raise StoreError(
                     f"cannot resume {folder}: it was run with chunk size {store.chunk_size}, not {chunk_size}"
                 )
-            store.manifest["replications"] = replications
+            if replications is not None:
+                store.manifest["replications"] = replications
             store.manifest["status"] = "running"
             store._save()
             return store
@@ -226,7 +229,7 @@ class ResultStore:
             "seed": seed,
             "package_version": package_version(),
             "chunk_size": chunk_size or 2000,
-            "replications": replications,
+            "replications": replications or 1000,
             "status": "running",
             "created": _now(),
             "updated": _now(),
@@ -249,7 +252,7 @@ class ResultStore:
     def write_chunk(self, scenario: Scenario, chunk: Chunk, table: pd.DataFrame) -> None:
         """Write a chunk's part file, then record it in the manifest."""
         name = f"part-{chunk.index:06d}.parquet"
-        arrow = pa.Table.from_pandas(table, schema=arrow_schema(scenario, list(table.columns)), preserve_index=False)
+        arrow = pa.Table.from_pandas(table, schema=arrow_schema(scenario, table), preserve_index=False)
         with atomic_path(self.table_folder / name) as temporary:
             pq.write_table(arrow, temporary)
         entries = [entry for entry in self.manifest["chunks"] if entry["index"] != chunk.index]
