@@ -79,3 +79,16 @@ def test_compare_counts_years_after_adoption():
         "fast (100% by the horizon)",
         "slow (100% by the horizon)",
     ]
+
+
+def test_the_teaching_api_loads_matplotlib_and_jinja2_only_when_used():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cstosim; before = {'matplotlib', 'jinja2'} & set(sys.modules); "
+        "from cstosim import timeline, write_report; cstosim.plots; "
+        "print(sorted(before), sorted({'matplotlib', 'jinja2'} & set(sys.modules)))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[] ['jinja2', 'matplotlib']"

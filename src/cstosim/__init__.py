@@ -14,22 +14,50 @@ The Python API for notebooks and scripts::
     cstosim.sweep_summary(scenario, sweep, "any_grant")       # one row per point, with 95% intervals
 """
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from cstosim.analysis import plots
-from cstosim.analysis.compare import compare, plot_compare
 from cstosim.analysis.metrics import Estimate, estimate, metric_names, metric_values
 from cstosim.analysis.narrate import Trace, trace
-from cstosim.analysis.report import build_report, render_report, write_report
 from cstosim.analysis.statistics import Summary, summarize
 from cstosim.analysis.sweeps import plot_sweep, sweep_summary
-from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import ReplicationResult, run_replication
 from cstosim.experiments.replications import replication_seed
 from cstosim.experiments.runner import run_points, run_replications
 from cstosim.experiments.sweep import run_sweep
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario, parse_scenario
+
+if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see __getattr__)
+    from cstosim.analysis import plots
+    from cstosim.analysis.compare import compare, plot_compare
+    from cstosim.analysis.report import build_report, render_report, write_report
+    from cstosim.analysis.timeline import process_diagram, timeline
+
+# Figures and the HTML report need matplotlib and jinja2: they are imported when first used, so that
+# ``import cstosim`` stays light (worker processes start fast and never load them).
+_LAZY = {
+    "plots": ("cstosim.analysis.plots", None),
+    "compare": ("cstosim.analysis.compare", "compare"),
+    "plot_compare": ("cstosim.analysis.compare", "plot_compare"),
+    "build_report": ("cstosim.analysis.report", "build_report"),
+    "render_report": ("cstosim.analysis.report", "render_report"),
+    "write_report": ("cstosim.analysis.report", "write_report"),
+    "process_diagram": ("cstosim.analysis.timeline", "process_diagram"),
+    "timeline": ("cstosim.analysis.timeline", "timeline"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'cstosim' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
 
 try:
     __version__ = version("cstosim")
