@@ -62,3 +62,18 @@ def test_report_example_trace_matches_the_replication(page):
 def test_report_refuses_a_missing_folder(tmp_path):
     result = CliRunner().invoke(main, ["report", "-n", "5", "--seed", "1", "-o", str(tmp_path / "no" / "r.html")])
     assert result.exit_code == 2 and "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_report_leaves_out_plots_that_would_say_nothing():
+    sco = cstosim.render_report(
+        cstosim.build_report(cstosim.load_scenario("sco-like-observer"), replications=30, seed=1)
+    )
+    assert sco.count("data:image/png;base64,") == 4  # diagram, first grant, grant probability, timeline
+    assert "enters into force on 2004-06-17 in every replication reaching it (it needs no ratification)" in sco
+    assert "Whose ratification" not in sco
+    recorded = cstosim.build_report(cstosim.load_scenario("csto-2024"), replications=30, seed=1)
+    assert [image.title for image in recorded.plots] == [
+        "How long from entry into force to the first status?",
+        "Which candidates obtain the status they seek?",
+    ]
+    assert "Tajikistan's notification completes entry into force in every replication reaching it." in recorded.notes

@@ -46,6 +46,7 @@ class Report:
     diagram: Image
     timeline: Image
     plots: tuple[Image, ...]
+    notes: tuple[str, ...]  # why a plot that would say nothing is left out
     sources: tuple[tuple[str, str], ...]  # (where in the scenario file, source text)
     seeds: tuple[str, ...]  # seed files the scenario's sources cite
     created: dt.datetime
@@ -74,6 +75,7 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
     chosen = example_replication(table) if example is None else example
     result = run_replication(scenario, replication_seed(seed, chosen))
     story = trace(scenario, result, seed=seed, replication=chosen)
+    notes: list[str] = []
     cited = sorted({number for text in scenario.sources.values() for number in seeds_cited(text)})
     return Report(
         scenario=scenario,
@@ -93,32 +95,59 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
             "entry into force (dashed), each candidate's applications and reviews, and the sessions of each body.",
             png(timeline(scenario, result)),
         ),
-        plots=(
-            Image(
-                "When does the instrument enter into force?",
-                "Distribution over the replications; the line is the cumulative share.",
-                png(plots.entry_into_force(table, summary)),
-            ),
-            Image(
-                "How long from entry into force to the first status?",
-                "Over the replications that granted a status by the horizon.",
-                png(plots.first_grant(table, summary)),
-            ),
-            Image(
-                "Whose ratification completes entry into force?",
-                "Share of replications, with 95% intervals.",
-                png(plots.last_ratifier(summary)),
-            ),
-            Image(
-                "Which candidates obtain the status they seek?",
-                "Probability by the horizon, with 95% Wilson intervals.",
-                png(plots.grant_probability(summary)),
-            ),
-        ),
+        plots=tuple(_plots(scenario, table, summary, notes)),
+        notes=tuple(notes),
         sources=tuple(sorted(scenario.sources.items())),
         seeds=tuple(SEED_FILES[number] for number in cited),
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
     )
+
+
+def _plots(scenario: Scenario, table: pd.DataFrame, summary: Summary, notes: list[str]) -> list[Image]:
+    """The distribution plots that say something for this scenario; ``notes`` gets why others are left out."""
+    images = []
+    in_force = table["entry_into_force"].dropna().unique()
+    if len(in_force) > 1:
+        images.append(
+            Image(
+                "When does the instrument enter into force?",
+                "Distribution over the replications; the line is the cumulative share.",
+                png(plots.entry_into_force(table, summary)),
+            )
+        )
+    elif len(in_force) == 1:
+        why = "it needs no ratification" if not scenario.instrument.requires_ratification else "its dates are recorded"
+        notes.append(
+            f"The instrument enters into force on {summary.entry_into_force.median} in every replication reaching "
+            f"it ({why}), so its distribution is not plotted."
+        )
+    images.append(
+        Image(
+            "How long from entry into force to the first status?",
+            "Over the replications that granted a status by the horizon.",
+            png(plots.first_grant(table, summary)),
+        )
+    )
+    if scenario.instrument.requires_ratification and len(summary.last_ratifier) > 1:
+        images.append(
+            Image(
+                "Whose ratification completes entry into force?",
+                "Share of replications, with 95% intervals.",
+                png(plots.last_ratifier(summary)),
+            )
+        )
+    elif scenario.instrument.requires_ratification and summary.last_ratifier:
+        (member,) = summary.last_ratifier
+        notes.append(f"{member}'s notification completes entry into force in every replication reaching it.")
+    if scenario.candidates:
+        images.append(
+            Image(
+                "Which candidates obtain the status they seek?",
+                "Probability by the horizon, with 95% Wilson intervals.",
+                png(plots.grant_probability(summary)),
+            )
+        )
+    return images
 
 
 def render_report(report: Report) -> str:
