@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import matplotlib.dates as mdates
+import pytest
 from matplotlib.figure import Figure
 
 import cstosim
@@ -12,7 +13,8 @@ from conftest import base_table, build
 
 
 def texts(figure: Figure) -> str:
-    return "\n".join(text.get_text() for text in figure.findobj(lambda artist: hasattr(artist, "get_text")))
+    """Every text of the figure, wrapped lines joined: one space between words."""
+    return " ".join(" ".join(t.get_text() for t in figure.findobj(lambda artist: hasattr(artist, "get_text"))).split())
 
 
 def test_timeline_draws_each_ratification_entry_into_force_sessions_and_reviews():
@@ -92,3 +94,36 @@ def test_the_teaching_api_loads_matplotlib_and_jinja2_only_when_used():
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[] ['jinja2', 'matplotlib']"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"rule": "nth_notification", "notifications_required": 2}, "notification number 2"),
+        ({"rule": "ratifiers_only"}, "binding only the states that"),
+    ],
+)
+def test_other_entry_into_force_rules_are_told_and_drawn(change, expected):
+    table = base_table(members=3, candidates=1)
+    table["instrument"]["entry_into_force"] = change
+    scenario = build(table)
+    result = cstosim.run_replication(scenario, 1)
+    story = cstosim.trace(scenario, result)
+    assert expected in story.rule("entry_into_force").statement
+    (event,) = [e for e in story.events if e.kind == "entry_into_force"]
+    assert event.date == (dt.date(2020, 7, 19) if "notifications_required" in change else dt.date(2020, 4, 10))
+    assert expected.split()[0] in texts(cstosim.process_diagram(scenario))
+    cstosim.timeline(scenario, result)
+
+
+def test_adoption_at_a_session_after_drafting_is_told_and_drawn():
+    table = base_table(members=2, candidates=0)
+    table["instrument"] = {"name": "Decision", "adopting_body": "Council", "drafting": {"kind": "fixed", "days": 10}}
+    scenario = build(table)
+    result = cstosim.run_replication(scenario, 1)
+    story = cstosim.trace(scenario, result)
+    assert "adopted at the first session of the Council after drafting" in story.rule("adoption").statement
+    assert story.events[0].kind == "adoption" and "at the session of the Council" in story.events[0].text
+    assert result.adoption is not None and story.events[0].date == result.date(result.adoption.day)
+    assert "after drafting" in texts(cstosim.process_diagram(scenario))
+    cstosim.timeline(scenario, result)

@@ -388,7 +388,7 @@ class _Teller:
                     "statuses",
                     "Statuses",
                     _sentence("; ".join(meaning[status] for status in sorted(statuses))) + ".",
-                    self.citation("statuses", f"organization.bodies[{deciding_index}]"),
+                    self.citation("statuses", "instrument", f"organization.bodies[{deciding_index}]"),
                 )
             )
         if scenario.candidates:
@@ -652,7 +652,8 @@ class _Teller:
         again = "" if review.attempt == 1 else f" (application {review.attempt})"
         return (
             f"The {self.bodies[review.body]} reviews {_possessive(review.candidate)} request for {review.status.value} "
-            f"status{again}. {_sentence('; '.join(parts))}. Under {rule}, the status is {outcome}: {review.reason}."
+            f"status{again}; it meets the published criteria. {_sentence('; '.join(parts))}. Under {rule}, the status "
+            f"is {outcome}: {review.reason}."
         )
 
     def outcome(self) -> Outcome:
