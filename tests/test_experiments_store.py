@@ -185,3 +185,18 @@ def test_csv_export_streams_the_same_rows(tmp_path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert list(pd.read_csv(folder / "replications.csv")["replication"]) == list(range(120))
+
+
+def test_resume_with_more_replications_extends_the_run(tmp_path, scenario, uninterrupted) -> None:
+    folder = tmp_path / "grow"
+    arguments = ["run", "--seed", str(SEED), "--chunk-size", "120", "--out", str(folder), "--workers", "1"]
+    first = CliRunner().invoke(main, [*arguments, "-n", "300"])  # chunks 0-119, 120-239, 240-299
+    assert first.exit_code == 0, first.output
+    assert "rep/s" not in first.output, "no progress bar when stderr is not a terminal"
+    grown = CliRunner().invoke(main, [*arguments, "-n", str(N), "--resume", "--quiet"])
+    assert grown.exit_code == 0, grown.output
+    assert "Reused 2 chunk(s)" in grown.output, "the short last chunk is recomputed with its new bounds"
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(folder / "replications.parquet"), pd.read_parquet(uninterrupted / "replications.parquet")
+    )
+    assert json.loads((folder / MANIFEST).read_text())["replications_done"] == N

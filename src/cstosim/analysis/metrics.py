@@ -60,28 +60,39 @@ def metric_names(scenario: Scenario) -> list[str]:
     ]
 
 
-def parse_metric(scenario: Scenario, name: str) -> Metric:
-    """The metric called ``name``; ``ValueError`` naming the valid ones if there is none."""
+def parse_metric(scenario: Scenario | None, name: str) -> Metric:
+    """The metric called ``name``; ``ValueError`` naming the valid ones if there is none.
+
+    ``scenario`` may be ``None`` for the metrics that need no scenario facts (``entry_into_force``,
+    ``any_grant`` and, given a table, the ``years_to_*`` ones need its start date: see ``metric_values``).
+    """
     if name in _SIMPLE:
         kind, column, label = _SIMPLE[name]
         return Metric(name, kind, column, label)
     match = _NAMED.fullmatch(name)
-    if match is not None:
+    if match is not None and scenario is None:
+        raise ValueError(f"metric {name!r} names a candidate or member: pass the scenario")
+    if match is not None and scenario is not None:
         what, who = match.groups()
         if what == "granted" and who in {c.name for c in scenario.candidates}:
             return Metric(name, PROPORTION, granted_column(who), f"share where {who} is granted its status")
         if what == "ratified" and who in {m.name for m in scenario.members}:
             return Metric(name, PROPORTION, ratified_column(who), f"share where {who} ratified by the horizon")
-    known = ", ".join(metric_names(scenario))
+    known = ", ".join(metric_names(scenario) if scenario is not None else _SIMPLE)
     raise ValueError(f"unknown metric {name!r} (known: {known})")
 
 
-def metric_values(scenario: Scenario, table: pd.DataFrame, metric: str) -> pd.Series:
-    """The metric's value in each replication: 1.0/0.0 for proportions, years (``inf``: not by the horizon)."""
+def metric_values(scenario: Scenario | None, table: pd.DataFrame, metric: str) -> pd.Series:
+    """The metric's value in each replication: 1.0/0.0 for proportions, years (``inf``: not by the horizon).
+
+    Years count from the scenario's start, so the ``years_to_*`` metrics need the scenario.
+    """
     parsed = parse_metric(scenario, metric)
     column = table[parsed.column]
     if parsed.kind == PROPORTION:
         return column.notna().astype(float).rename(metric)
+    if scenario is None:
+        raise ValueError(f"metric {metric!r} counts years from the scenario's start: pass the scenario")
     days = (column - pd.Timestamp(scenario.start)).dt.days
     return (days / DAYS_PER_YEAR).fillna(math.inf).astype(float).rename(metric)
 

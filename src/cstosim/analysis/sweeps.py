@@ -26,19 +26,21 @@ _BLUE = "#2a6f97"
 _MAX_PANELS = 6
 
 
-def sweep_summary(scenario: Scenario, table: pd.DataFrame, metric: str = "any_grant") -> pd.DataFrame:
-    """One row per point: parameter columns, ``replications``, ``estimate``, ``low``, ``high`` (95%)."""
+def sweep_summary(scenario: Scenario | None, table: pd.DataFrame, metric: str = "any_grant") -> pd.DataFrame:
+    """One row per point: parameter columns, ``replications``, ``estimate``, ``low``, ``high`` (95%).
+
+    ``scenario`` (the swept one) is needed for the ``years_to_*`` metrics and named ones (``granted[...]``).
+    """
     parsed = parse_metric(scenario, metric)
     parameters = parameter_columns(table)
     values = metric_values(scenario, table, metric).to_numpy()
     rows = []
     for point, index in table.groupby("point", sort=True).indices.items():
-        first = table.iloc[index[0]]
         result = estimate_values(values[index], parsed.kind, metric)
         rows.append(
             {
                 "point": point,
-                **{name: first[name] for name in parameters},
+                **{name: table[name].iloc[index[0]] for name in parameters},  # per column: keeps ints ints
                 "replications": result.replications,
                 "estimate": result.estimate,
                 "low": result.low,
@@ -108,8 +110,6 @@ def plot_sweep(
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
 
-    if scenario is None:
-        scenario = _minimal_scenario(table, metric)
     parsed = parse_metric(scenario, metric)
     summary = sweep_summary(scenario, table, metric)
     parameters = parameter_columns(table)
@@ -148,17 +148,3 @@ def plot_sweep(
         title or f"{parsed.label}: {len(summary)} points x {replications:,} replications{seed}", fontsize=11
     )
     return figure
-
-
-def _minimal_scenario(table: pd.DataFrame, metric: str) -> Scenario:
-    """Without a scenario only the milestone proportions can be computed: say so clearly otherwise."""
-    if metric not in ("entry_into_force", "any_grant"):
-        raise ValueError(f"metric {metric!r} needs the scenario: pass scenario=")
-    return _Milestones()  # type: ignore[return-value]
-
-
-class _Milestones:
-    """Stands in for a scenario when a metric needs no scenario facts (no candidates or members to check)."""
-
-    candidates: tuple[()] = ()
-    members: tuple[()] = ()

@@ -183,7 +183,7 @@ def sweep(
 def format_sweep(summary: pd.DataFrame, metric: str) -> str:
     """One line per point: parameter values, then the estimate and its 95% interval."""
     parameters = list(summary.columns[1 : summary.columns.get_loc("replications")])
-    cells = [[str(row[name]) for name in parameters] for _, row in summary.iterrows()]
+    cells = [[_cell(value) for value in summary[parameters].iloc[i].tolist()] for i in range(len(summary))]
     widths = [max(len(name), *(len(cell[i]) for cell in cells)) for i, name in enumerate(parameters)]
     header = "point  " + "  ".join(f"{name:<{w}}" for name, w in zip(parameters, widths, strict=True))
     lines = [f"{header}  {metric} (95% interval)"]
@@ -197,6 +197,10 @@ def _figure(value: float, low: float, high: float, metric: str) -> str:
     if metric.startswith("years_to_"):
         return f"{_years(value)}  ({_years(low)} to {_years(high)})"
     return f"{value:6.1%}  ({low:.1%} to {high:.1%})"
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _years(value: float) -> str:

@@ -118,7 +118,7 @@ def end_line(replications: int, elapsed: float, executor: Executor) -> str:
     "--precision",
     metavar="METRIC=HALFWIDTH",
     default=None,
-    help="Add chunks until METRIC's 95%% interval half-width is below HALFWIDTH (e.g. any_grant=0.005).",
+    help="Add chunks until METRIC's 95% interval half-width is below HALFWIDTH (e.g. any_grant=0.005).",
 )
 @click.option(
     "--max-replications",
@@ -147,6 +147,8 @@ def run(
     model = load(scenario)
     target = parse_precision(model, precision) if precision is not None else None
     where = scheduler_of(scheduler, dask)
+    if target is not None and replications is not None:
+        raise UserError("-n and --precision: precision decides how many replications; cap them with --max-replications")
     if resume and out is None:
         raise UserError("--resume needs --out (the folder of the run to continue)")
     store = None

@@ -11,6 +11,7 @@ order, with an optional progress bar, and stops submitting work as soon as the c
 
 from __future__ import annotations
 
+import collections
 import sys
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import Any
@@ -57,7 +58,7 @@ def stream_chunks(
     ``total`` and ``done`` size the progress bar (replications in the whole run, and already done before).
     """
     movable = [portable(scenario) for scenario in scenarios]
-    pending: list[Chunk] = []
+    pending: collections.deque[Chunk] = collections.deque()  # submitted, not yet yielded: a few at a time
 
     def tasks() -> Iterator[Task]:
         for chunk in chunks:
@@ -66,8 +67,8 @@ def stream_chunks(
 
     bar = progress_bar(total or 0, progress and total is not None, initial=done)
     try:
-        for position, table in enumerate(executor.map(tasks())):
-            chunk = pending[position]
+        for table in executor.map(tasks()):
+            chunk = pending.popleft()
             bar.update(chunk.size)
             yield chunk, table
     finally:

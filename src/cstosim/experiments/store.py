@@ -22,6 +22,7 @@ import json
 import math
 import re
 import shutil
+import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -97,8 +98,8 @@ def scenario_toml(table: Mapping[str, Any]) -> str:
 
 def scenario_fingerprint(scenario: Scenario) -> tuple[str | None, str]:
     """The scenario's TOML text (``None`` for a scenario built in code) and a SHA-256 hash identifying it."""
-    if scenario.source_table is not None:
-        text = scenario_toml(scenario.source_table)
+    if scenario.source_table is not None:  # a [sweep] table does not change what a run simulates
+        text = scenario_toml({k: v for k, v in scenario.source_table.items() if k != "sweep"})
         return text, hashlib.sha256(text.encode()).hexdigest()
     return None, hashlib.sha256(repr(scenario).encode()).hexdigest()
 
@@ -225,7 +226,7 @@ class ResultStore:
             "scenario_title": scenario.title,
             "scenario_hash": digest,
             "scenario_file": SCENARIO_FILE if text is not None else None,
-            "scenario": dict(scenario.source_table) if scenario.source_table is not None else None,
+            "scenario": tomllib.loads(text) if text is not None else None,
             "seed": seed,
             "package_version": package_version(),
             "chunk_size": chunk_size or 2000,
