@@ -57,22 +57,25 @@ def plot_compare(tables: Mapping[str, pd.DataFrame], milestone: str = "entry_int
     name = MILESTONES.get(milestone, milestone)
     figure = Figure(figsize=(9, 5), dpi=110, layout="constrained")
     axes = figure.add_subplot()
-    longest = 1.0
+    curves = []
     for label, table in tables.items():
         years = np.sort(years_after_adoption(table, milestone).dropna().to_numpy())
-        if len(table) == 0:
-            continue
-        shares = np.arange(1, len(years) + 1) / len(table)
-        if len(years):
-            longest = max(longest, float(years[-1]))
-        axes.step(
+        if len(table):
+            curves.append((label, years, np.arange(1, len(years) + 1) / len(table)))
+    longest = max([1.0] + [float(years[-1]) for _, years, _ in curves if len(years)])
+    for label, years, shares in curves:
+        final = float(shares[-1]) if len(shares) else 0.0
+        (line,) = axes.step(
             np.concatenate([[0.0], years]),
             np.concatenate([[0.0], shares]),
             where="post",
             linewidth=2,
-            label=f"{label} ({len(years) / len(table):.0%} by the horizon)",
+            label=f"{label} ({final:.0%} by the horizon)",
         )
-    axes.set_xlim(0, longest * 1.03)
+        # After its last event a curve stays flat (dotted: nothing more happened in that run).
+        last = float(years[-1]) if len(years) else 0.0
+        axes.plot([last, longest * 1.03], [final, final], color=line.get_color(), linestyle=":", linewidth=1.5)
+    axes.set_xlim(-0.02 * longest, longest * 1.03)
     axes.set_ylim(0, 1.02)
     axes.yaxis.set_major_formatter(PercentFormatter(1.0))
     axes.set_xlabel("years after the adoption of the instrument")
