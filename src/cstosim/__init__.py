@@ -5,13 +5,18 @@ The Python API for notebooks and scripts::
     import cstosim
     scenario = cstosim.load_scenario("csto-2018")      # a bundled name or a path to a TOML file
     table = cstosim.run_replications(scenario, 1000, seed=1)   # pandas DataFrame, one row per replication
-    summary = cstosim.summarize(scenario, table)
-    result = cstosim.run_replication(scenario, seed=1)         # one replication, every milestone and the log
-    story = cstosim.trace(scenario, result)                    # that replication told with cited rules
-    cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
     table = cstosim.run_replications(scenario, 100_000, seed=1, workers=None)   # every core; same table
+    summary = cstosim.summarize(scenario, table)
     sweep = cstosim.run_sweep(scenario, {"organization.consensus.rule": ["unanimity", "consensus_of_present"]}, 1000)
     cstosim.sweep_summary(scenario, sweep, "any_grant")       # one row per point, with 95% intervals
+
+Teaching: one replication told and drawn, runs side by side, a self-contained HTML page::
+
+    result = cstosim.run_replication(scenario, seed=1)         # one replication, every milestone and the log
+    story = cstosim.trace(scenario, result)                    # told with cited rules: story.to_text()
+    cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
+    cstosim.compare({"a": table_a, "b": table_b}); cstosim.plot_compare({"a": table_a, "b": table_b})
+    cstosim.write_report(scenario, Path("report.html"), replications=1000, seed=1)
 """
 
 import importlib
