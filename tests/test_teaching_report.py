@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import cstosim
-from cstosim.analysis.narrate import SEED_FILES
+from cstosim.analysis.narrate import SEED_FILES, readable_path
 from cstosim.cli import main
 
 
@@ -40,7 +40,7 @@ def test_report_has_the_scenario_summary_and_sources(page):
     for outcome in summary.candidates:
         assert f"<td>{outcome.candidate}</td>" in page
     for path in scenario.sources:
-        assert f"<code>{path}</code>" in page
+        assert f"<code>{readable_path(scenario, path)}</code>" in page
     for number in ("000", "003", "004"):
         assert f"seeds/{SEED_FILES[number]}" in page
 

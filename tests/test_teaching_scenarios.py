@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import cstosim
+from cstosim.analysis.narrate import readable_path
 from cstosim.cli import main
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -20,7 +21,8 @@ def test_show_prints_the_scenario_with_every_source():
     assert "Consensus:      constructive_abstention" in result.output
     assert "Armenia (absent" in result.output
     for path, source in scenario.sources.items():
-        assert f"  {path} " in result.output and source in result.output
+        assert f"  {readable_path(scenario, path)} " in result.output and source in result.output
+    assert "  members[Armenia].participation_changes[0] " in result.output
 
 
 def test_show_an_unknown_scenario_is_a_user_error():
@@ -63,3 +65,11 @@ def test_docs_table_lists_every_bundled_scenario_with_its_sources():
     for name in cstosim.bundled_scenarios():
         assert f"`{name}`" in text, name
     assert "| question it answers |" in text.replace("Question", "question")
+
+
+def test_readable_path_names_list_items():
+    scenario = cstosim.load_scenario("csto-2018")
+    assert readable_path(scenario, "members[5].ratification") == "members[Tajikistan].ratification"
+    assert readable_path(scenario, "candidates[2]") == "candidates[Commonwealth of Independent States]"
+    assert readable_path(scenario, "organization.bodies[0].calendar") == "organization.bodies[CSC].calendar"
+    assert readable_path(scenario, "organization.review.stages[1]") == "organization.review.stages[1]"

@@ -95,6 +95,22 @@ def seeds_cited(text: str) -> list[str]:
     return numbers
 
 
+def readable_path(scenario: Scenario, path: str) -> str:
+    """A source's path with list items named, as dotted paths accept them: ``members[0].stance`` becomes
+    ``members[Armenia].stance``, ``organization.bodies[0]`` becomes ``organization.bodies[CSC]``."""
+    names = {
+        "members": [member.name for member in scenario.members],
+        "candidates": [candidate.name for candidate in scenario.candidates],
+        "organization.bodies": [body.id for body in scenario.organization.bodies],
+    }
+
+    def name(match: re.Match[str]) -> str:
+        items, index = names[match.group(1)], int(match.group(2))
+        return f"{match.group(1)}[{items[index]}]" if index < len(items) else match.group(0)
+
+    return re.sub(r"^(members|candidates|organization\.bodies)\[(\d+)\]", name, path)
+
+
 @dataclass(frozen=True)
 class Quote:
     seed: str  # file name in seeds/

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cstosim.analysis import plots
-from cstosim.analysis.narrate import SEED_FILES, Trace, seeds_cited, trace
+from cstosim.analysis.narrate import SEED_FILES, Trace, readable_path, seeds_cited, trace
 from cstosim.analysis.statistics import Summary, summarize
 from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import run_replication
@@ -47,7 +47,7 @@ class Report:
     timeline: Image
     plots: tuple[Image, ...]
     notes: tuple[str, ...]  # why a plot that would say nothing is left out
-    sources: tuple[tuple[str, str], ...]  # (where in the scenario file, source text)
+    sources: tuple[tuple[str, str], ...]  # (where in the scenario file, source text), in file order
     seeds: tuple[str, ...]  # seed files the scenario's sources cite
     created: dt.datetime
 
@@ -97,7 +97,7 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
         ),
         plots=tuple(_plots(scenario, table, summary, notes)),
         notes=tuple(notes),
-        sources=tuple(sorted(scenario.sources.items())),
+        sources=tuple((readable_path(scenario, path), text) for path, text in scenario.sources.items()),
         seeds=tuple(SEED_FILES[number] for number in cited),
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
     )

@@ -76,8 +76,11 @@ def describe(scenario: Scenario) -> str:
         "",
         "Sources (where in the file: source)",
     ]
-    width = max((len(path) for path in scenario.sources), default=0)
-    lines += [f"  {path:<{width}}  {text}" for path, text in scenario.sources.items()]
+    from cstosim.analysis.narrate import readable_path
+
+    paths = {path: readable_path(scenario, path) for path in scenario.sources}
+    width = max((len(path) for path in paths.values()), default=0)
+    lines += [f"  {paths[path]:<{width}}  {text}" for path, text in scenario.sources.items()]
     return "\n".join(lines)
 
 
