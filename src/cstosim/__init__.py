@@ -5,16 +5,26 @@ The Python API for notebooks and scripts::
     import cstosim
     scenario = cstosim.load_scenario("csto-2018")      # a bundled name or a path to a TOML file
     table = cstosim.run_replications(scenario, 1000, seed=1)   # pandas DataFrame, one row per replication
-    summary = cstosim.summarize(scenario, table)
-    result = cstosim.run_replication(scenario, seed=1)         # one replication, every milestone and the log
     table = cstosim.run_replications(scenario, 100_000, seed=1, workers=None)   # every core; same table
+    summary = cstosim.summarize(scenario, table)
     sweep = cstosim.run_sweep(scenario, {"organization.consensus.rule": ["unanimity", "consensus_of_present"]}, 1000)
     cstosim.sweep_summary(scenario, sweep, "any_grant")       # one row per point, with 95% intervals
+
+Teaching: one replication told and drawn, runs side by side, a self-contained HTML page::
+
+    result = cstosim.run_replication(scenario, seed=1)         # one replication, every milestone and the log
+    story = cstosim.trace(scenario, result)                    # told with cited rules: story.to_text()
+    cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
+    cstosim.compare({"a": table_a, "b": table_b}); cstosim.plot_compare({"a": table_a, "b": table_b})
+    cstosim.write_report(scenario, Path("report.html"), replications=1000, seed=1)
 """
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from cstosim.analysis.metrics import Estimate, estimate, metric_names, metric_values
+from cstosim.analysis.narrate import Trace, trace
 from cstosim.analysis.statistics import Summary, summarize
 from cstosim.analysis.sweeps import plot_sweep, sweep_summary
 from cstosim.engine import ReplicationResult, run_replication
@@ -23,6 +33,36 @@ from cstosim.experiments.runner import run_points, run_replications
 from cstosim.experiments.sweep import run_sweep
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario, parse_scenario
+
+if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see __getattr__)
+    from cstosim.analysis import plots
+    from cstosim.analysis.compare import compare, plot_compare
+    from cstosim.analysis.report import build_report, render_report, write_report
+    from cstosim.analysis.timeline import process_diagram, timeline
+
+# Figures and the HTML report need matplotlib and jinja2: they are imported when first used, so that
+# ``import cstosim`` stays light (worker processes start fast and never load them).
+_LAZY = {
+    "plots": ("cstosim.analysis.plots", None),
+    "compare": ("cstosim.analysis.compare", "compare"),
+    "plot_compare": ("cstosim.analysis.compare", "plot_compare"),
+    "build_report": ("cstosim.analysis.report", "build_report"),
+    "render_report": ("cstosim.analysis.report", "render_report"),
+    "write_report": ("cstosim.analysis.report", "write_report"),
+    "process_diagram": ("cstosim.analysis.timeline", "process_diagram"),
+    "timeline": ("cstosim.analysis.timeline", "timeline"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'cstosim' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
 
 try:
     __version__ = version("cstosim")
@@ -35,14 +75,21 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Summary",
+    "Trace",
     "__version__",
+    "build_report",
     "bundled_scenarios",
+    "compare",
     "estimate",
     "load_scenario",
     "metric_names",
     "metric_values",
     "parse_scenario",
+    "plot_compare",
     "plot_sweep",
+    "plots",
+    "process_diagram",
+    "render_report",
     "replication_seed",
     "run_points",
     "run_replication",
@@ -50,6 +97,9 @@ __all__ = [
     "run_sweep",
     "summarize",
     "sweep_summary",
+    "timeline",
+    "trace",
+    "write_report",
 ]
 
 # Sensitivity analysis, facts files, forecasts conditioned on the record, calibration (issue 5).

@@ -1,10 +1,15 @@
-"""``cstosim validate`` and ``cstosim scenarios``: checking and listing scenario files."""
+"""``cstosim validate``, ``cstosim scenarios`` and ``cstosim new``: checking, listing and starting scenario files."""
 
 from __future__ import annotations
 
+import re
+from importlib.resources import files
+from pathlib import Path
+
 import click
 
-from cstosim.cli.common import UserError
+from cstosim.cli.common import UserError, load
+from cstosim.model.scenario import MemberState, Scenario
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario
 
 
@@ -27,11 +32,97 @@ def validate(scenarios: tuple[str, ...]) -> None:
 
 
 @click.command()
-def scenarios() -> None:
-    """List the bundled scenarios, one line each."""
+@click.option(
+    "--show", metavar="NAME", default=None, help="Print one scenario (a bundled name or a path) with its sources."
+)
+def scenarios(show: str | None) -> None:
+    """List the bundled scenarios, one line each, or print one with --show NAME."""
+    if show is not None:
+        click.echo(describe(load(show)))
+        return
     for name, path in bundled_scenarios().items():
         try:
             title = load_scenario(path).title
         except ScenarioError as error:
             title = f"(invalid: {error.problems[0]})"
         click.echo(f"{name:<28} {title}")
+
+
+def describe(scenario: Scenario) -> str:
+    """A scenario in plain text: what it is, its main rules and parties, then every source it gives."""
+    org, instrument = scenario.organization, scenario.instrument
+    eif = instrument.entry_into_force
+    rule = eif.rule.value + (f" ({eif.notifications_required})" if eif.notifications_required else "")
+    adopted = str(instrument.adopted_on) if instrument.adopted_on else f"at a session of {instrument.adopting_body}"
+    lines = [
+        f"{scenario.name}: {scenario.title}",
+        "",
+        *(line.strip() for line in scenario.description.strip().splitlines()),
+        "",
+        f"Period:         {scenario.start} to {scenario.horizon}",
+        f"Organization:   {org.name} ({org.short_name}); depositary: {org.depositary}",
+        f"Bodies:         {', '.join(f'{b.id} ({b.name})' for b in org.bodies)}",
+        f"Instrument:     {instrument.name}; adopted {adopted}; "
+        + (
+            "ratification required; entry into force: " + rule
+            if instrument.requires_ratification
+            else "no ratification"
+        ),
+        f"Review:         {' -> '.join([s.body for s in org.review.stages] + [org.review.deciding_body + ' session'])}",
+        f"Consensus:      {org.consensus.rule.value}"
+        + ("; absence counts as an objection" if org.consensus.absence_counts_as_objection else ""),
+        f"Members:        {', '.join(_member(m) for m in scenario.members)}",
+        f"Candidates:     {', '.join(f'{c.name} ({c.status.value})' for c in scenario.candidates) or 'none'}",
+        "",
+        "Sources (where in the file: source)",
+    ]
+    from cstosim.analysis.narrate import readable_path
+
+    paths = {path: readable_path(scenario, path) for path in scenario.sources}
+    width = max((len(path) for path in paths.values()), default=0)
+    lines += [f"  {paths[path]:<{width}}  {text}" for path, text in scenario.sources.items()]
+    return "\n".join(lines)
+
+
+def _member(member: MemberState) -> str:
+    changes = [
+        f"{c.state.value} from {c.on}" if c.on else f"{c.state.value} with chance {c.probability:.0%}"
+        for c in member.participation_changes
+    ]
+    notes = ([] if member.participation.value == "active" else [member.participation.value]) + changes
+    return member.name + (f" ({'; '.join(notes)})" if notes else "")
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--extends",
+    "base",
+    metavar="SCENARIO",
+    default=None,
+    help="Write a short what-if that inherits SCENARIO (a bundled name or a path) instead of a full file.",
+)
+def new(name: str, base: str | None) -> None:
+    """Write NAME.toml: a commented starting scenario that validates (never overwrites a file)."""
+    path = Path(name if name.endswith(".toml") else f"{name}.toml")
+    stem = path.stem
+    if not _NAME.fullmatch(stem):
+        raise UserError(f"{name}: a scenario name uses letters, digits, '-', '_' and '.' (got {stem!r})")
+    if path.exists():
+        raise UserError(f"{path}: already exists; choose another name or remove it first")
+    if not path.parent.is_dir():
+        raise UserError(f"{path}: the folder {path.parent} does not exist")
+    if base is not None:
+        load(base)  # fail now, not at the first run
+    template = "extends.toml" if base is not None else "new.toml"
+    text = files("cstosim.scenario_files").joinpath("templates", template).read_text(encoding="utf-8")
+    text = text.replace("{name}", stem).replace("{file}", str(path)).replace("{base}", base or "")
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise UserError(f"{path}: cannot write it: {error.strerror or error}") from None
+    click.echo(f"Wrote {path}. Check it with: cstosim validate {path}")

@@ -1,13 +1,13 @@
-"""``cstosim trace``: one replication told step by step, for teaching."""
+"""Teaching commands: ``cstosim trace`` (one replication told as a cited story) and ``cstosim report``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from cstosim.analysis.narrate import format_trace, narrate
-from cstosim.cli.common import load, scenario_argument
-from cstosim.engine import run_replication
-from cstosim.experiments.replications import replication_seed
+from cstosim.cli.common import UserError, load, scenario_argument
+from cstosim.experiments.replications import fresh_seed, replication_seed
 
 
 @click.command()
@@ -22,10 +22,66 @@ from cstosim.experiments.replications import replication_seed
     show_default=True,
     help="Which replication of that seed (as numbered in the run table).",
 )
-@click.option("--sources/--no-sources", default=True, show_default=True, help="Show the source of each rule.")
-def trace(scenario: str, seed: int, replication: int, sources: bool) -> None:
-    """Tell one replication of SCENARIO as dated events in plain language."""
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for the terminal, markdown for documents, json for programs.",
+)
+@click.option("--sources/--no-sources", default=True, show_default=True, help="Text format: show rules and sources.")
+def trace(scenario: str, seed: int, replication: int, output_format: str, sources: bool) -> None:
+    """Tell one replication of SCENARIO as dated events, citing the source of every rule applied."""
+    from cstosim.analysis.narrate import trace as tell
+    from cstosim.engine import run_replication
+
     model = load(scenario)
     result = run_replication(model, replication_seed(seed, replication))
-    click.echo(f"{model.title}\nReplication {replication} of seed {seed}\n")
-    click.echo(format_trace(narrate(model, result), with_sources=sources))
+    story = tell(model, result, seed=seed, replication=replication)
+    click.echo(story.render(output_format, with_sources=sources))
+
+
+@click.command()
+@scenario_argument()
+@click.option(
+    "-n",
+    "--replications",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Number of Monte Carlo replications behind the summary and the plots.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Root seed; the same seed gives the same page. Default: fresh, and printed.",
+)
+@click.option(
+    "--example",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Replication shown as the example timeline and trace. Default: the first that grants a status, if any.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+def report(scenario: str, replications: int, seed: int | None, example: int | None, output: Path) -> None:
+    """Write a self-contained HTML page on SCENARIO: sources, summary, plots, an example timeline and trace."""
+    from cstosim.analysis.report import write_report
+
+    model = load(scenario)
+    root_seed = fresh_seed() if seed is None else seed
+    if output.parent and not output.parent.exists():
+        raise UserError(f"{output}: the folder {output.parent} does not exist")
+    try:
+        written = write_report(model, output, replications=replications, seed=root_seed, example=example)
+    except OSError as error:
+        raise UserError(f"{output}: cannot write the report: {error.strerror or error}") from None
+    click.echo(f"Wrote {written} ({replications:,} replications, seed {root_seed}).")

@@ -1,0 +1,190 @@
+"""A self-contained HTML report on one scenario, for teachers to read in a browser or send by e-mail.
+
+``build_report`` runs the replications and gathers everything a page needs; ``render_report`` fills the
+jinja2 template shipped in ``cstosim/analysis/templates/report.html.j2`` (CSS inline, every image a base64
+PNG, no script and no network access); ``write_report`` writes the page whole or not at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cstosim.analysis import plots
+from cstosim.analysis.narrate import SEED_FILES, Trace, readable_path, seeds_cited, trace
+from cstosim.analysis.statistics import Summary, summarize
+from cstosim.analysis.timeline import process_diagram, timeline
+from cstosim.engine import run_replication
+from cstosim.experiments.files import atomic_path
+from cstosim.experiments.replications import replication_seed, run_replications
+from cstosim.model.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Image:
+    title: str
+    caption: str
+    data: str  # base64 PNG
+
+
+@dataclass(frozen=True)
+class Report:
+    scenario: Scenario
+    summary: Summary
+    seed: int
+    replications: int
+    example: int
+    trace: Trace
+    diagram: Image
+    timeline: Image
+    plots: tuple[Image, ...]
+    notes: tuple[str, ...]  # why a plot that would say nothing is left out
+    sources: tuple[tuple[str, str], ...]  # (where in the scenario file, source text), in file order
+    seeds: tuple[str, ...]  # seed files the scenario's sources cite
+    created: dt.datetime
+
+
+def png(figure: Figure) -> str:
+    """The figure as a base64-encoded PNG, for an ``<img src="data:image/png;base64,...">``."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def example_replication(table: pd.DataFrame) -> int:
+    """The first replication that grants a status, else the first that reaches entry into force, else 0."""
+    for column in ("first_grant", "entry_into_force"):
+        reached = table.index[table[column].notna()]
+        if len(reached):
+            return int(table.loc[reached[0], "replication"])
+    return 0
+
+
+def build_report(scenario: Scenario, *, replications: int, seed: int, example: int | None = None) -> Report:
+    """Run ``replications`` replications with root ``seed`` and gather the page's content."""
+    table = run_replications(scenario, replications, seed)
+    summary = summarize(scenario, table)
+    chosen = example_replication(table) if example is None else example
+    result = run_replication(scenario, replication_seed(seed, chosen))
+    story = trace(scenario, result, seed=seed, replication=chosen)
+    notes: list[str] = []
+    cited = sorted({number for text in scenario.sources.values() for number in seeds_cited(text)})
+    return Report(
+        scenario=scenario,
+        summary=summary,
+        seed=seed,
+        replications=replications,
+        example=chosen,
+        trace=story,
+        diagram=Image(
+            "The process",
+            "Stages, bodies and rules as this scenario sets them; change a rule in the file and the picture changes.",
+            png(process_diagram(scenario)),
+        ),
+        timeline=Image(
+            f"Replication {chosen}, step by step",
+            "Each member's ratification from adoption to its notification (white ticks: end of a domestic stage), "
+            "entry into force (dashed), each candidate's applications and reviews, and the sessions of each body.",
+            png(timeline(scenario, result)),
+        ),
+        plots=tuple(_plots(scenario, table, summary, notes)),
+        notes=tuple(notes),
+        sources=tuple((readable_path(scenario, path), text) for path, text in scenario.sources.items()),
+        seeds=tuple(SEED_FILES[number] for number in cited),
+        created=dt.datetime.now(dt.UTC).replace(microsecond=0),
+    )
+
+
+def _plots(scenario: Scenario, table: pd.DataFrame, summary: Summary, notes: list[str]) -> list[Image]:
+    """The distribution plots that say something for this scenario; ``notes`` gets why others are left out."""
+    images = []
+    in_force = table["entry_into_force"].dropna().unique()
+    if len(in_force) > 1:
+        images.append(
+            Image(
+                "When does the instrument enter into force?",
+                "Distribution over the replications; the line is the cumulative share.",
+                png(plots.entry_into_force(table, summary)),
+            )
+        )
+    elif len(in_force) == 1:
+        why = "it needs no ratification" if not scenario.instrument.requires_ratification else "its dates are recorded"
+        notes.append(
+            f"The instrument enters into force on {summary.entry_into_force.median} in every replication reaching "
+            f"it ({why}), so its distribution is not plotted."
+        )
+    images.append(
+        Image(
+            "How long from entry into force to the first status?",
+            "Over the replications that granted a status by the horizon.",
+            png(plots.first_grant(table, summary)),
+        )
+    )
+    if scenario.instrument.requires_ratification and len(summary.last_ratifier) > 1:
+        images.append(
+            Image(
+                "Whose ratification completes entry into force?",
+                "Share of replications, with 95% intervals.",
+                png(plots.last_ratifier(summary)),
+            )
+        )
+    elif scenario.instrument.requires_ratification and summary.last_ratifier:
+        (member,) = summary.last_ratifier
+        notes.append(f"{member}'s notification completes entry into force in every replication reaching it.")
+    if scenario.candidates:
+        images.append(
+            Image(
+                "Which candidates obtain the status they seek?",
+                "Probability by the horizon, with 95% Wilson intervals.",
+                png(plots.grant_probability(summary)),
+            )
+        )
+    return images
+
+
+def render_report(report: Report) -> str:
+    """The report as one HTML page."""
+    environment = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["percent"] = lambda value: f"{value:.1%}"
+    environment.filters["date"] = lambda value: "-" if value is None else str(value)
+    rule_numbers = {rule.key: number for number, rule in enumerate(report.trace.rules, start=1)}
+    return environment.get_template("report.html.j2").render(
+        report=report,
+        scenario=report.scenario,
+        summary=report.summary,
+        rule_numbers=rule_numbers,
+        last_ratifiers=sorted(report.summary.last_ratifier.items(), key=lambda item: -item[1].estimate),
+        version=_version(),
+    )
+
+
+def write_report(scenario: Scenario, output: Path, *, replications: int, seed: int, example: int | None = None) -> Path:
+    """Build and write the report to ``output`` (atomically); returns the path written."""
+    page = render_report(build_report(scenario, replications=replications, seed=seed, example=example))
+    with atomic_path(output) as temporary:
+        temporary.write_text(page, encoding="utf-8")
+    return output
+
+
+def _version() -> str:
+    from cstosim import __version__  # at call time: the package imports this module's siblings
+
+    return __version__
+
+
+def _template(name: str) -> str:
+    return files("cstosim.analysis").joinpath("templates", name).read_text(encoding="utf-8")

@@ -1,0 +1,79 @@
+"""The HTML report: one self-contained page with the scenario's sources, the summary, plots, timeline and trace."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+import cstosim
+from cstosim.analysis.narrate import SEED_FILES, readable_path
+from cstosim.cli import main
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> str:
+    output = tmp_path_factory.mktemp("report") / "report.html"
+    result = CliRunner().invoke(main, ["report", "csto-2018", "-n", "60", "--seed", "7", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {output}" in result.output
+    return output.read_text(encoding="utf-8")
+
+
+def test_report_is_self_contained(page):
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)  # nothing loaded from the network
+    assert "<script" not in page and "<link" not in page
+    images = re.findall(r'<img [^>]*src="([^"]+)"', page)
+    assert len(images) == 6  # process diagram, four plots, the example timeline
+    assert all(src.startswith("data:image/png;base64,iVBOR") for src in images)
+
+
+def test_report_has_the_scenario_summary_and_sources(page):
+    scenario = cstosim.load_scenario("csto-2018")
+    table = cstosim.run_replications(scenario, 60, seed=7)
+    summary = cstosim.summarize(scenario, table)
+    assert scenario.title in page and "60 replications, seed 7" in page
+    assert f"{summary.entry_into_force.reached.estimate:.1%}" in page
+    assert str(summary.entry_into_force.median) in page
+    for outcome in summary.candidates:
+        assert f"<td>{outcome.candidate}</td>" in page
+    for path in scenario.sources:
+        assert f"<code>{readable_path(scenario, path)}</code>" in page
+    for number in ("000", "003", "004"):
+        assert f"seeds/{SEED_FILES[number]}" in page
+
+
+def test_report_example_trace_matches_the_replication(page):
+    scenario = cstosim.load_scenario("csto-2018")
+    example = int(re.search(r"replication (\d+) of seed 7", page).group(1))
+    result = cstosim.run_replication(scenario, cstosim.replication_seed(7, example))
+    story = cstosim.trace(scenario, result, seed=7, replication=example)
+    assert f"cstosim trace csto-2018 --seed 7 --replication {example}" in page
+    for event in story.events:
+        assert f'<td class="date">{event.date}</td>' in page
+    for rule in story.rules:
+        assert f'id="rule-{rule.key}"' in page
+    assert "They require ratification." in page
+    assert result.grants, "the default example is a replication that grants a status"
+
+
+def test_report_refuses_a_missing_folder(tmp_path):
+    result = CliRunner().invoke(main, ["report", "-n", "5", "--seed", "1", "-o", str(tmp_path / "no" / "r.html")])
+    assert result.exit_code == 2 and "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_report_leaves_out_plots_that_would_say_nothing():
+    sco = cstosim.render_report(
+        cstosim.build_report(cstosim.load_scenario("sco-like-observer"), replications=30, seed=1)
+    )
+    assert sco.count("data:image/png;base64,") == 4  # diagram, first grant, grant probability, timeline
+    assert "enters into force on 2004-06-17 in every replication reaching it (it needs no ratification)" in sco
+    assert "Whose ratification" not in sco
+    recorded = cstosim.build_report(cstosim.load_scenario("csto-2024"), replications=30, seed=1)
+    assert [image.title for image in recorded.plots] == [
+        "How long from entry into force to the first status?",
+        "Which candidates obtain the status they seek?",
+    ]
+    assert "Tajikistan's notification completes entry into force in every replication reaching it." in recorded.notes

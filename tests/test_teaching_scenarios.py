@@ -1,0 +1,75 @@
+"""The scenario library: ``cstosim scenarios --show``, ``cstosim new`` and the docs table of bundled scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import cstosim
+from cstosim.analysis.narrate import readable_path
+from cstosim.cli import main
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_show_prints_the_scenario_with_every_source():
+    result = CliRunner().invoke(main, ["scenarios", "--show", "csto-2024"])
+    assert result.exit_code == 0, result.output
+    scenario = cstosim.load_scenario("csto-2024")
+    assert result.output.startswith(f"csto-2024: {scenario.title}")
+    assert "Consensus:      constructive_abstention" in result.output
+    assert "Armenia (absent" in result.output
+    for path, source in scenario.sources.items():
+        assert f"  {readable_path(scenario, path)} " in result.output and source in result.output
+    assert "  members[Armenia].participation_changes[0] " in result.output
+
+
+def test_show_an_unknown_scenario_is_a_user_error():
+    result = CliRunner().invoke(main, ["scenarios", "--show", "no-such-scenario"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_new_writes_a_commented_scenario_that_validates_and_never_overwrites(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["new", "my-organization"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "my-organization.toml"
+    text = path.read_text()
+    assert text.count("\n#") > 10 and 'name = "my-organization"' in text
+    scenario = cstosim.load_scenario(path)
+    assert scenario.name == "my-organization" and len(scenario.members) == 3
+    assert runner.invoke(main, ["validate", str(path)]).exit_code == 0
+    table = cstosim.run_replications(scenario, 20, seed=1)
+    assert table["entry_into_force"].notna().any()
+    path.write_text(text + "# edited\n")
+    again = runner.invoke(main, ["new", "my-organization"])
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert path.read_text().endswith("# edited\n")
+
+
+def test_new_extends_a_bundled_scenario(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["new", "what-if.toml", "--extends", "csto-2018"])
+    assert result.exit_code == 0, result.output
+    scenario = cstosim.load_scenario(tmp_path / "what-if.toml")
+    base = cstosim.load_scenario("csto-2018")
+    assert scenario.name == "what-if" and scenario.members == base.members
+    bad = CliRunner().invoke(main, ["new", "other", "--extends", "no-such-base"])
+    assert bad.exit_code == 2 and not (tmp_path / "other.toml").exists()
+
+
+def test_docs_table_lists_every_bundled_scenario_with_its_sources():
+    text = (DOCS / "scenarios.md").read_text()
+    for name in cstosim.bundled_scenarios():
+        assert f"`{name}`" in text, name
+    assert "| question it answers |" in text.replace("Question", "question")
+
+
+def test_readable_path_names_list_items():
+    scenario = cstosim.load_scenario("csto-2018")
+    assert readable_path(scenario, "members[5].ratification") == "members[Tajikistan].ratification"
+    assert readable_path(scenario, "candidates[2]") == "candidates[Commonwealth of Independent States]"
+    assert readable_path(scenario, "organization.bodies[0].calendar") == "organization.bodies[CSC].calendar"
+    assert readable_path(scenario, "organization.review.stages[1]") == "organization.review.stages[1]"
