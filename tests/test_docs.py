@@ -32,7 +32,7 @@ def blocks(text: str, language: str) -> list[str]:
 def readme_commands() -> list[str]:
     commands = []
     for block in blocks(README, "bash"):
-        for line in block.splitlines():
+        for line in block.replace("\\\n", " ").splitlines():  # join continued lines
             line = line.split(" #", 1)[0].strip()
             if line.startswith("cstosim "):
                 commands.append(line)

@@ -17,6 +17,17 @@ Teaching: one replication told and drawn, runs side by side, a self-contained HT
     cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
     cstosim.compare({"a": table_a, "b": table_b}); cstosim.plot_compare({"a": table_a, "b": table_b})
     cstosim.write_report(scenario, Path("report.html"), replications=1000, seed=1)
+
+What drives the outcome, and what comes next given the record::
+
+    paths = ["members[Tajikistan].ratification.stages[1].delay.median_days=120:720",
+             "members[Russia].ratification.stages[1].delay.median_days=60:240"]
+    cstosim.run_sensitivity("csto-2018", paths, method="sobol", seed=1).indices   # first-order and total, with CIs
+    record = cstosim.load_record("csto-record-2026")           # a facts file: what is known as of a date
+    forecast = cstosim.run_forecast(scenario, record, 2000, seed=1)
+    cstosim.summarize_forecast(forecast)                       # what is still to come, with intervals
+    prior = cstosim.run_prior_predictive(scenario, record, 2000, seed=1)
+    cstosim.calibration_table(record, prior, scenario.start)   # where each fact falls in the prior predictive
 """
 
 import importlib
@@ -28,15 +39,21 @@ from cstosim.analysis.narrate import Trace, trace
 from cstosim.analysis.statistics import Summary, summarize
 from cstosim.analysis.sweeps import plot_sweep, sweep_summary
 from cstosim.engine import ReplicationResult, run_replication
+from cstosim.experiments.forecast import Forecast, run_forecast, run_prior_predictive
 from cstosim.experiments.replications import replication_seed
 from cstosim.experiments.runner import run_points, run_replications
+from cstosim.experiments.sensitivity import Sensitivity, run_sensitivity
 from cstosim.experiments.sweep import run_sweep
+from cstosim.model.facts import Fact, Record
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario, parse_scenario
+from cstosim.scenario_files.facts import load_record, parse_record
 
 if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see __getattr__)
     from cstosim.analysis import plots
+    from cstosim.analysis.calibration import calibration_table
     from cstosim.analysis.compare import compare, plot_compare
+    from cstosim.analysis.forecast_report import ForecastSummary, summarize_forecast
     from cstosim.analysis.report import build_report, render_report, write_report
     from cstosim.analysis.timeline import process_diagram, timeline
 
@@ -44,6 +61,9 @@ if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see
 # ``import cstosim`` stays light (worker processes start fast and never load them).
 _LAZY = {
     "plots": ("cstosim.analysis.plots", None),
+    "calibration_table": ("cstosim.analysis.calibration", "calibration_table"),
+    "ForecastSummary": ("cstosim.analysis.forecast_report", "ForecastSummary"),
+    "summarize_forecast": ("cstosim.analysis.forecast_report", "summarize_forecast"),
     "compare": ("cstosim.analysis.compare", "compare"),
     "plot_compare": ("cstosim.analysis.compare", "plot_compare"),
     "build_report": ("cstosim.analysis.report", "build_report"),
@@ -71,19 +91,27 @@ except PackageNotFoundError:  # running from a source tree without installing
 
 __all__ = [
     "Estimate",
+    "Fact",
+    "Forecast",
+    "ForecastSummary",
+    "Record",
     "ReplicationResult",
     "Scenario",
     "ScenarioError",
+    "Sensitivity",
     "Summary",
     "Trace",
     "__version__",
     "build_report",
     "bundled_scenarios",
+    "calibration_table",
     "compare",
     "estimate",
+    "load_record",
     "load_scenario",
     "metric_names",
     "metric_values",
+    "parse_record",
     "parse_scenario",
     "plot_compare",
     "plot_sweep",
@@ -91,36 +119,17 @@ __all__ = [
     "process_diagram",
     "render_report",
     "replication_seed",
+    "run_forecast",
     "run_points",
+    "run_prior_predictive",
     "run_replication",
     "run_replications",
+    "run_sensitivity",
     "run_sweep",
     "summarize",
+    "summarize_forecast",
     "sweep_summary",
     "timeline",
     "trace",
     "write_report",
-]
-
-# Sensitivity analysis, facts files, forecasts conditioned on the record, calibration (issue 5).
-from cstosim.analysis.calibration import calibration_table
-from cstosim.analysis.forecast_report import ForecastSummary, summarize_forecast
-from cstosim.experiments.forecast import Forecast, run_forecast, run_prior_predictive
-from cstosim.experiments.sensitivity import Sensitivity, run_sensitivity
-from cstosim.model.facts import Fact, Record
-from cstosim.scenario_files.facts import load_record, parse_record
-
-__all__ += [
-    "Fact",
-    "Forecast",
-    "ForecastSummary",
-    "Record",
-    "Sensitivity",
-    "calibration_table",
-    "load_record",
-    "parse_record",
-    "run_forecast",
-    "run_prior_predictive",
-    "run_sensitivity",
-    "summarize_forecast",
 ]
