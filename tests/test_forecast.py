@@ -316,7 +316,7 @@ def test_forecast_errors_are_one_line_with_exit_code_2(tmp_path: Path):
     assert result.exit_code == 2
     assert result.output.strip() == f"Error: {bad}: happened[0].source: required key is missing"
     result = runner.invoke(main, ["forecast", "csto-2018", "--facts", "no-such-record", "-n", "5"])
-    assert result.exit_code == 2 and "no such facts file" in result.output
+    assert result.exit_code == 2 and "no such file or bundled facts file" in result.output
     result = runner.invoke(main, ["forecast", "csto-2018", "--facts", "csto-record-2026", "--as-of", "2027-01-01"])
     assert result.exit_code == 2
     assert "as_of must not be after the record's date (2026-01-01) (got 2027-01-01)" in result.output

@@ -9,6 +9,7 @@ per value (small multiples); for sampled designs (many distinct values), one pan
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -70,6 +71,8 @@ def _draw(axes: Axes, summary: pd.DataFrame, parameter: str, label: str | None =
     finite = np.isfinite(estimate)
     if _numeric(ordered[parameter]):
         x = ordered[parameter].to_numpy(dtype=float)
+        margin = 0.05 * ((x.max() - x.min()) or 1.0)
+        axes.set_xlim(x.min() - margin, x.max() + margin)  # every point, including one beyond the horizon
         if band:
             line = axes.plot(x[finite], estimate[finite], marker="o", label=label)[0]
             axes.fill_between(
@@ -82,14 +85,16 @@ def _draw(axes: Axes, summary: pd.DataFrame, parameter: str, label: str | None =
         x = np.arange(len(ordered), dtype=float)
         errors = _errors(estimate, low, high)
         axes.errorbar(x[finite], estimate[finite], yerr=errors[:, finite], fmt="o", capsize=4, label=label)
-        axes.set_xticks(x, ordered[parameter].astype(str).tolist())
+        names = [textwrap.fill(str(value).replace("_", " "), 14) for value in ordered[parameter]]
+        axes.set_xticks(x, names, fontsize=8)
         axes.set_xlim(-0.5, len(x) - 0.5)
     for position in np.flatnonzero(~finite):  # a median later than every date in the run: say so, do not hide it
+        edge = "right" if x[position] == x.max() else ("left" if x[position] == x.min() else "center")
         axes.annotate(
             "beyond the\nhorizon",
             (x[position], 0.5),
             xycoords=("data", "axes fraction"),
-            ha="center",
+            ha=edge,
             va="center",
             fontsize=8,
             color="#555555",
@@ -127,7 +132,7 @@ def plot_sweep(
         panels = [(first, summary, None)]
     columns = min(len(panels), 3)
     rows = math.ceil(len(panels) / columns)
-    figure = Figure(figsize=(4.2 * columns + 1.0, 3.4 * rows + 1.0), dpi=110, layout="constrained")
+    figure = Figure(figsize=(max(4.2 * columns + 1.0, 7.0), 3.4 * rows + 1.3), dpi=110, layout="constrained")
     axes_grid = figure.subplots(rows, columns, sharey=True, squeeze=False)
     for (parameter, data, heading), axes in zip(panels, axes_grid.flat, strict=False):
         _draw(axes, data, parameter, band=not sampled)
@@ -138,13 +143,13 @@ def plot_sweep(
     for axes in axes_grid[:, 0]:
         if parsed.kind == PROPORTION:
             axes.yaxis.set_major_formatter(PercentFormatter(1.0))
-            axes.set_ylabel(f"{metric}\n(95% Wilson interval)", fontsize=9)
+            axes.set_ylabel(f"{textwrap.fill(parsed.label, 34)}\n(95% Wilson interval)", fontsize=9)
         else:
-            axes.set_ylabel(f"{metric} (years, median,\n95% order-statistic interval)", fontsize=9)
+            axes.set_ylabel(f"{textwrap.fill(parsed.label, 34)}\n(median, 95% order-statistic interval)", fontsize=9)
     replications = int(summary["replications"].iloc[0])
     seeds = list(table["seed"].unique()) if "seed" in table else []
     seed = f", seed {int(seeds[0])}" if len(seeds) == 1 else ""
-    figure.suptitle(
-        title or f"{parsed.label}: {len(summary)} points x {replications:,} replications{seed}", fontsize=11
-    )
+    heading = parsed.label[:1].upper() + parsed.label[1:]
+    details = f"{metric}: {len(summary)} points x {replications:,} replications{seed}"
+    figure.suptitle(title or f"{heading}\n{details}", fontsize=10)
     return figure

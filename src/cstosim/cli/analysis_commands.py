@@ -5,33 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from cstosim.cli.common import UserError, load, output_folder, scenario_argument
+from cstosim.cli.common import (
+    UserError,
+    load,
+    out_option,
+    output_folder,
+    replications_option,
+    scenario_argument,
+    seed_option,
+)
 from cstosim.experiments.files import atomic_path, write_json
 from cstosim.experiments.replications import fresh_seed
 from cstosim.model.facts import Record
 from cstosim.scenario_files import ScenarioError
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-
-
-def _seed_option() -> Decorator:
-    return click.option(
-        "--seed",
-        type=click.IntRange(min=0),
-        default=None,
-        help="Root seed; the same seed gives the same results. Default: fresh, and printed.",
-    )
-
-
-def _out_option(what: str) -> Decorator:
-    return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help=what)
 
 
 def _load_record(name_or_path: str) -> Record:
@@ -60,14 +52,7 @@ def _load_record(name_or_path: str) -> Record:
     default=None,
     help="SALib's N: base sample (Sobol, a power of two; default 64) or trajectories (Morris; default 16).",
 )
-@click.option(
-    "-n",
-    "--replications",
-    type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="Replications per sample point (the same seeds at every point).",
-)
+@replications_option(20, "Replications per sample point (the same seeds at every point).")
 @click.option(
     "--outcome",
     default="years_to_entry_into_force",
@@ -76,14 +61,14 @@ def _load_record(name_or_path: str) -> Record:
     "or ratified[MEMBER].",
 )
 @click.option("--by", type=_DATE, default=None, help="Date for the probability outcomes (default: the horizon).")
-@_seed_option()
+@seed_option()
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel workers.")
 @click.option(
     "--scheduler",
     default=None,
     help="A Dask scheduler address, or 'local' for a Dask LocalCluster; default: local processes (--workers).",
 )
-@_out_option("Folder for indices.csv, indices.parquet, points.parquet and sensitivity.png.")
+@out_option("Folder for indices.csv, indices.parquet, points.parquet and sensitivity.png.")
 def sensitivity(
     scenario: str,
     params: tuple[str, ...],
@@ -141,15 +126,8 @@ def sensitivity(
 @scenario_argument(required=True)
 @click.option("--facts", required=True, help="Facts file: a path or a bundled name (e.g. csto-record-2026).")
 @click.option("--as-of", "as_of", type=_DATE, default=None, help="Use only the facts known on this date.")
-@click.option(
-    "-n",
-    "--replications",
-    type=click.IntRange(min=1),
-    default=1000,
-    show_default=True,
-    help="Replications simulated (the accepted ones are a part of them).",
-)
-@_seed_option()
+@replications_option(1000, "Replications simulated (the accepted ones are a part of them).")
+@seed_option()
 @click.option(
     "--method",
     type=click.Choice(["start", "reject"]),
@@ -157,7 +135,7 @@ def sensitivity(
     show_default=True,
     help="start: from the recorded state (conditioned draws); reject: rejection over unconditioned runs.",
 )
-@_out_option("Folder for forecast.json, forecast.parquet (every replication, with accepted) and forecast.png.")
+@out_option("Folder for forecast.json, forecast.parquet (every replication, with accepted) and forecast.png.")
 def forecast(
     scenario: str,
     facts: str,
@@ -203,16 +181,9 @@ def forecast(
 @click.command()
 @scenario_argument(required=True)
 @click.option("--facts", required=True, help="Facts file: a path or a bundled name (e.g. csto-record-2026).")
-@click.option(
-    "-n",
-    "--replications",
-    type=click.IntRange(min=1),
-    default=1000,
-    show_default=True,
-    help="Replications of the prior predictive distribution.",
-)
-@_seed_option()
-@_out_option("Folder for calibration.csv and calibration.png.")
+@replications_option(1000, "Replications of the prior predictive distribution.")
+@seed_option()
+@out_option("Folder for calibration.csv and calibration.png.")
 def calibrate(scenario: str, facts: str, replications: int, seed: int | None, out: Path | None) -> None:
     """Show where each recorded fact falls in SCENARIO's prior predictive distribution."""
     from cstosim.analysis.calibration import calibration_plot, calibration_table, format_calibration

@@ -18,8 +18,33 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
-def scenario_argument(required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def scenario_argument(required: bool = False) -> Decorator:
     return click.argument("scenario", required=required, default=None if required else DEFAULT_SCENARIO)
+
+
+def replications_option(default: int | None, help: str) -> Decorator:
+    """``-n/--replications N`` (at least 1); ``default=None`` lets the command choose and says so in ``help``."""
+    return click.option(
+        "-n",
+        "--replications",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+def seed_option(
+    help: str = "Root seed; the same seed gives the same results. Default: fresh, and printed.",
+) -> Decorator:
+    return click.option("--seed", type=click.IntRange(min=0), default=None, help=help)
+
+
+def out_option(help: str) -> Decorator:
+    return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help=help)
 
 
 def load(name_or_path: str) -> Scenario:

@@ -10,7 +10,15 @@ from typing import Any
 import click
 import pandas as pd
 
-from cstosim.cli.common import UserError, load, output_folder, scenario_argument
+from cstosim.cli.common import (
+    UserError,
+    load,
+    out_option,
+    output_folder,
+    replications_option,
+    scenario_argument,
+    seed_option,
+)
 from cstosim.cli.simulate import end_line, execution_options, executor_for, scheduler_of
 from cstosim.experiments.executors import DEFAULT_CHUNK_SIZE
 from cstosim.experiments.files import atomic_path, write_json
@@ -66,21 +74,12 @@ def plot(folder: Path) -> None:
 )
 @click.option("--design", type=click.Choice(["grid", "lhs"]), default=None, help="Full grid, or Latin hypercube.")
 @click.option("--samples", type=click.IntRange(min=1), default=None, help="Points to draw with --design lhs.")
-@click.option(
-    "-n",
-    "--replications",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Replications per point (the same seeds at every point).  [default: [sweep] replications, else 1000]",
+@replications_option(
+    None, "Replications per point (the same seeds at every point).  [default: [sweep] replications, else 1000]"
 )
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed. Default: fresh, and printed.")
+@seed_option()
 @click.option("--metric", default=None, help="Metric to summarise and plot.  [default: [sweep] metric, else any_grant]")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for sweep.parquet (tidy table), sweep_summary.csv, sweep.json and sweep_METRIC.png.",
-)
+@out_option("Folder for sweep.parquet (tidy table), sweep_summary.csv, sweep.json and sweep_METRIC.png.")
 @click.option("--force", is_flag=True, help="Replace sweep results already in --out.")
 @execution_options
 def sweep(

@@ -14,7 +14,15 @@ import pandas as pd
 from cstosim.analysis.metrics import estimate, parse_metric
 from cstosim.analysis.statistics import Proportion, Summary, summarize_tally
 from cstosim.analysis.tally import Tally
-from cstosim.cli.common import UserError, load, output_folder, scenario_argument
+from cstosim.cli.common import (
+    UserError,
+    load,
+    out_option,
+    output_folder,
+    replications_option,
+    scenario_argument,
+    seed_option,
+)
 from cstosim.experiments.executors import DEFAULT_CHUNK_SIZE, LOCAL, Executor, make_executor
 from cstosim.experiments.files import atomic_path, write_json
 from cstosim.experiments.replications import fresh_seed
@@ -85,25 +93,9 @@ def end_line(replications: int, elapsed: float, executor: Executor) -> str:
 
 @click.command()
 @scenario_argument()
-@click.option(
-    "-n",
-    "--replications",
-    default=None,
-    type=click.IntRange(min=1),
-    help="Number of Monte Carlo replications.  [default: 1000; on --resume: the recorded number]",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Root seed; the same seed gives the same results. Default: fresh, and printed.",
-)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for the results: replications.parquet/ (chunks), manifest.json, summary.json, plots.",
-)
+@replications_option(None, "Number of Monte Carlo replications.  [default: 1000; on --resume: the recorded number]")
+@seed_option()
+@out_option("Folder for the results: replications.parquet/ (chunks), manifest.json, summary.json, plots.")
 @click.option(
     "--table-format",
     type=click.Choice(["parquet", "csv"]),

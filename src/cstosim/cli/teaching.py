@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cstosim.cli.common import UserError, load, scenario_argument
+from cstosim.cli.common import UserError, load, replications_option, scenario_argument, seed_option
 from cstosim.experiments.replications import fresh_seed, replication_seed
 
 
@@ -44,20 +44,8 @@ def trace(scenario: str, seed: int, replication: int, output_format: str, source
 
 @click.command()
 @scenario_argument()
-@click.option(
-    "-n",
-    "--replications",
-    default=1000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Number of Monte Carlo replications behind the summary and the plots.",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Root seed; the same seed gives the same page. Default: fresh, and printed.",
-)
+@replications_option(1000, "Number of Monte Carlo replications behind the summary and the plots.")
+@seed_option("Root seed; the same seed gives the same page. Default: fresh, and printed.")
 @click.option(
     "--example",
     type=click.IntRange(min=0),

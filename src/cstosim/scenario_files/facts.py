@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from cstosim.model.facts import Fact, FactEvent, Record
 from cstosim.model.scenario import Participation, Scenario
-from cstosim.scenario_files.loader import ScenarioError, _format_pydantic_error
+from cstosim.scenario_files.loader import ScenarioError, _format_pydantic_error, bundled_scenarios_dir, resolve_path
 
 FactEventValue = Annotated[FactEvent, Field(strict=False)]
 ParticipationValue = Annotated[Participation, Field(strict=False)]
@@ -104,10 +103,7 @@ class RecordSpec(BaseModel):
 
 def bundled_facts_dir() -> Path:
     """The folder of facts files shipped with the package (the project's ``scenarios/facts/``)."""
-    installed = Path(str(resources.files("cstosim") / "scenarios" / "facts"))
-    if installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parents[3] / "scenarios" / "facts"
+    return bundled_scenarios_dir() / "facts"
 
 
 def bundled_facts() -> dict[str, Path]:
@@ -117,13 +113,7 @@ def bundled_facts() -> dict[str, Path]:
 
 def resolve_facts_path(name_or_path: str | Path) -> Path:
     """A path as given if it exists or looks like a file; otherwise the bundled facts file of that name."""
-    path = Path(name_or_path)
-    if path.exists() or path.suffix == ".toml" or len(path.parts) > 1:
-        return path
-    bundled = bundled_facts()
-    if str(name_or_path) in bundled:
-        return bundled[str(name_or_path)]
-    raise ScenarioError([f"{name_or_path}: no such facts file or bundled facts (bundled: {', '.join(bundled)})"])
+    return resolve_path(name_or_path, bundled_facts(), "facts file")
 
 
 def load_record(name_or_path: str | Path) -> Record:

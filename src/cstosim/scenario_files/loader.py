@@ -49,16 +49,22 @@ def bundled_scenarios() -> dict[str, Path]:
     return {path.stem: path for path in sorted(bundled_scenarios_dir().glob("*.toml"))}
 
 
-def resolve_scenario_path(name_or_path: str | Path) -> Path:
-    """A path as given if it exists or looks like a file; otherwise the bundled scenario of that name."""
+def resolve_path(name_or_path: str | Path, bundled: dict[str, Path], what: str) -> Path:
+    """A path as given if it exists or looks like a file; otherwise the bundled file of that name.
+
+    ``what`` names the kind of file in the error ("scenario", "facts file").
+    """
     path = Path(name_or_path)
     if path.exists() or path.suffix == ".toml" or len(path.parts) > 1:
         return path
-    bundled = bundled_scenarios()
     if str(name_or_path) in bundled:
         return bundled[str(name_or_path)]
-    known = ", ".join(bundled)
-    raise ScenarioError([f"{name_or_path}: no such file or bundled scenario (bundled: {known})"])
+    raise ScenarioError([f"{name_or_path}: no such file or bundled {what} (bundled: {', '.join(bundled)})"])
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    """A path as given if it exists or looks like a file; otherwise the bundled scenario of that name."""
+    return resolve_path(name_or_path, bundled_scenarios(), "scenario")
 
 
 # Keys that replace one another: a file that sets one of them drops the others inherited from its base.
