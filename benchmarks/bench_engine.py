@@ -16,10 +16,13 @@ import statistics
 import time
 from unittest import mock
 
+import numpy as np
 import simpy
 
 from cstosim import load_scenario, run_replication
 from cstosim.engine import Simulator
+from cstosim.engine.draws import Draws
+from cstosim.engine.simulation import _Replication
 from cstosim.experiments.replications import replication_seed
 
 
@@ -48,6 +51,27 @@ def engine_rate(scenario_name: str, replications: int) -> float:
     for index in range(replications):
         simulator.run(replication_seed(0, index))
     return replications / (time.perf_counter() - started)
+
+
+def breakdown(scenario_name: str, replications: int) -> dict[str, float]:
+    """Microseconds per replication in each step of ``Simulator.run``: seeding, drawing the uniforms, setting up
+    the replication (sessions, state, environment), and running the SimPy processes to the horizon."""
+    simulator = Simulator(load_scenario(scenario_name))
+    steps = {"seed and generator": 0.0, "uniforms (Draws)": 0.0, "set-up (sessions, state)": 0.0, "SimPy run": 0.0}
+    names = list(steps)
+    for index in range(replications):
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(replication_seed(0, index))
+        t1 = time.perf_counter()
+        draws = Draws(simulator.layout, rng)
+        t2 = time.perf_counter()
+        replication = _Replication(simulator, draws)
+        t3 = time.perf_counter()
+        replication.run()
+        t4 = time.perf_counter()
+        for name, (start, end) in zip(names, [(t0, t1), (t1, t2), (t2, t3), (t3, t4)], strict=True):
+            steps[name] += end - start
+    return {name: total / replications * 1e6 for name, total in steps.items()}
 
 
 def bare_rate(events: int, replications: int) -> float:
@@ -86,6 +110,16 @@ def main() -> None:
     print(f"bare SimPy loop replications/s {bare_median:,.0f}  (same number of events)")
     print(f"engine / bare                  {engine_median / bare_median:.2f}  (target >= 0.50)")
     print(f"target >= 3,000 replications/s {'met' if engine_median >= 3000 else 'NOT met'}")
+    print("\nwhere a replication's time goes (microseconds, one pass)")
+    steps = breakdown(args.scenario, args.replications)
+    for name, micros in steps.items():
+        print(f"  {name:<28} {micros:7.1f}")
+    bare_micros = 1e6 / bare_median
+    print(f"  {'total':<28} {sum(steps.values()):7.1f}   bare SimPy loop: {bare_micros:.1f} for as many events")
+    print(
+        f"  SimPy run per event          {steps['SimPy run'] / events:7.2f}   bare: {bare_micros / events:.2f} "
+        f"(the engine's events are process starts, waits on shared events and timeouts; the bare loop's are timeouts)"
+    )
 
 
 if __name__ == "__main__":
