@@ -65,23 +65,26 @@ def entry_into_force(results: pd.DataFrame | Tally, summary: Summary) -> Figure:
         axes.set_ylabel("share of replications per month")
         axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         cumulative = axes.twinx()
-        cumulative.step(
-            values,
-            np.cumsum(counts) / n,
+        shares = np.cumsum(counts) / n
+        one_date = len(values) == 1  # e.g. a recorded date, or no ratification: show a year either side
+        start, end = (values[0] - 366, values[0] + 366) if one_date else (bins[0], bins[-1])
+        cumulative.step(  # from 0 before the first date to the final share after the last, so one date still shows
+            [start, *values, end],
+            [0.0, *shares, shares[-1]],
             where="post",
             color=_ORANGE,
             linewidth=2,
             label="in force by this date (cumulative)",
         )
         cumulative.set_ylim(0, 1.02)
+        if one_date:
+            axes.set_xlim(start, end)
         cumulative.set_ylabel("share in force by this date", color=_ORANGE)
         cumulative.yaxis.set_major_formatter(PercentFormatter(1.0))
         eif = summary.entry_into_force
         if eif.median is not None:
             median = mdates.date2num(eif.median)
             axes.axvline(median, color="black", linestyle="--", linewidth=1)
-            if eif.p05 == eif.p95:  # one date in (nearly) every replication, e.g. a recorded fact: show a year around
-                axes.set_xlim(median - 366, median + 366)
             low, high = axes.get_xlim()
             on_the_left = median > (low + high) / 2  # keep the label inside the axes
             axes.annotate(
@@ -152,7 +155,9 @@ def last_ratifier(summary: Summary) -> Figure:
     if items and not_in_force:
         items.insert(0, ("(not in force by the horizon)", Proportion.of(not_in_force, summary.replications)))
     if not items:
-        axes.text(0.5, 0.5, "Entry into force was never reached", ha="center", transform=axes.transAxes)
+        never = summary.entry_into_force.reached.successes == 0
+        message = "Entry into force was never reached" if never else "In force without ratification: no last ratifier"
+        axes.text(0.5, 0.5, message, ha="center", transform=axes.transAxes)
         axes.set_axis_off()
     else:
         names = [name for name, _ in items]
