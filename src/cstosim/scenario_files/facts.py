@@ -11,7 +11,6 @@ and every problem is reported at once as ``file: path: rule (got value)``, as fo
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from cstosim.model.facts import Fact, FactEvent, Record
 from cstosim.model.scenario import Participation, Scenario
-from cstosim.scenario_files.loader import ScenarioError, _format_pydantic_error, bundled_scenarios_dir, resolve_path
+from cstosim.scenario_files.loader import (
+    ScenarioError,
+    _format_pydantic_error,
+    bundled_scenarios_dir,
+    read_toml,
+    resolve_path,
+)
 
 FactEventValue = Annotated[FactEvent, Field(strict=False)]
 ParticipationValue = Annotated[Participation, Field(strict=False)]
@@ -119,18 +124,7 @@ def resolve_facts_path(name_or_path: str | Path) -> Path:
 def load_record(name_or_path: str | Path) -> Record:
     """Read and validate a facts file (a path or a bundled name); raises ``ScenarioError`` with every problem."""
     path = resolve_facts_path(name_or_path)
-    try:
-        with path.open("rb") as file:
-            table = tomllib.load(file)
-    except FileNotFoundError:
-        raise ScenarioError([f"{path}: file not found"]) from None
-    except IsADirectoryError:
-        raise ScenarioError([f"{path}: is a folder, not a facts file"]) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError([f"{path}: not valid TOML: {error}"]) from None
-    except UnicodeDecodeError as error:
-        raise ScenarioError([f"{path}: not a UTF-8 text file: {error.reason}"]) from None
-    return parse_record(table, str(path))
+    return parse_record(read_toml(path, "facts file"), str(path))
 
 
 def parse_record(table: dict[str, Any], file: str = "<facts>") -> Record:

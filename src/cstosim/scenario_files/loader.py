@@ -79,7 +79,7 @@ def read_scenario_table(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) 
     under an array of named tables (``[members.Tajikistan.ratification]``) changes the item of that name.
     """
     path = resolve_scenario_path(name_or_path)
-    table = _read_toml(path)
+    table = read_toml(path)
     base_name = table.pop("extends", None)
     if base_name is None:
         return table, path
@@ -125,14 +125,18 @@ def _merge_named(items: list[Any], changes: dict[str, Any], where: str) -> list[
     return items
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
+    """The TOML table in ``path``, or a ``ScenarioError`` naming the file and why it cannot be read.
+
+    ``what`` names the kind of file ("scenario file", "facts file") in the message for a folder.
+    """
     try:
         with path.open("rb") as file:
             return tomllib.load(file)
     except FileNotFoundError:
         raise ScenarioError([f"{path}: file not found"]) from None
     except IsADirectoryError:
-        raise ScenarioError([f"{path}: is a folder, not a scenario file"]) from None
+        raise ScenarioError([f"{path}: is a folder, not a {what}"]) from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([f"{path}: not valid TOML: {error}"]) from None
     except UnicodeDecodeError as error:
