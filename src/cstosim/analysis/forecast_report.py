@@ -199,9 +199,11 @@ def forecast_plot(forecast: Forecast, summary: ForecastSummary) -> Figure:
     columns += [(c.name, table[granted_column(c.name)]) for c in forecast.scenario.candidates]
     for number, (who, column) in enumerate(columns):
         values = np.sort(column.dropna().to_numpy(dtype="datetime64[ns]"))
-        shares = np.searchsorted(values, days.to_numpy(dtype="datetime64[ns]"), side="right") / n
+        granted = np.searchsorted(values, days.to_numpy(dtype="datetime64[ns]"), side="right")
+        shares = granted / n
         if number == 0:
-            low, high = _wilson_band(shares, n)
+            intervals = [Proportion.of(int(count), n) for count in granted]
+            low, high = [p.low for p in intervals], [p.high for p in intervals]
             axes.fill_between(x, low, high, color="#222222", alpha=0.15, linewidth=0, label="95% interval (any)")
             axes.plot(x, shares, color="#222222", linewidth=2.5, label=f"{who} (first grant)")
         else:
@@ -222,10 +224,3 @@ def forecast_plot(forecast: Forecast, summary: ForecastSummary) -> Figure:
         color="#555555",
     )
     return figure
-
-
-def _wilson_band(shares: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    z = 1.959963984540054
-    centre = (shares + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z / (1 + z**2 / n) * np.sqrt(shares * (1 - shares) / n + z**2 / (4 * n**2))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
