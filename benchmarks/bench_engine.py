@@ -23,7 +23,6 @@ from cstosim import load_scenario, run_replication
 from cstosim.engine import Simulator
 from cstosim.engine.draws import Draws
 from cstosim.engine.simulation import _Replication
-from cstosim.experiments.replications import replication_seed
 
 
 class CountingEnvironment(simpy.Environment):
@@ -41,7 +40,7 @@ def events_per_replication(scenario_name: str, replications: int) -> float:
     CountingEnvironment.processed = 0
     with mock.patch("cstosim.engine.simulation.simpy.Environment", CountingEnvironment):
         for index in range(replications):
-            run_replication(scenario, replication_seed(0, index))
+            run_replication(scenario, 0, index)
     return CountingEnvironment.processed / replications
 
 
@@ -49,7 +48,7 @@ def engine_rate(scenario_name: str, replications: int) -> float:
     simulator = Simulator(load_scenario(scenario_name))
     started = time.perf_counter()
     for index in range(replications):
-        simulator.run(replication_seed(0, index))
+        simulator.run(0, index)
     return replications / (time.perf_counter() - started)
 
 
@@ -61,7 +60,7 @@ def breakdown(scenario_name: str, replications: int) -> dict[str, float]:
     names = list(steps)
     for index in range(replications):
         t0 = time.perf_counter()
-        rng = np.random.default_rng(replication_seed(0, index))
+        rng = np.random.default_rng(0, index)
         t1 = time.perf_counter()
         draws = Draws(simulator.layout, rng)
         t2 = time.perf_counter()

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from conftest import base_table, build, fixed
 from cstosim import run_replication, run_replications
 from cstosim.engine import Simulator
-from cstosim.engine.result import EventKind
-from cstosim.experiments.replications import replication_seed
+from cstosim.engine.events import EventKind
 from cstosim.scenario_files.paths import with_value
 
 
@@ -154,7 +153,7 @@ def test_same_seed_same_table_and_different_seed_different_table():
 def test_a_replication_reruns_alone_from_its_recorded_seed(default_scenario):
     table = run_replications(default_scenario, 20, seed=77)
     row = table.iloc[13]
-    alone = run_replication(default_scenario, replication_seed(int(row["seed"]), int(row["replication"])))
+    alone = run_replication(default_scenario, int(row["seed"]), int(row["replication"]))
     assert alone.entry_into_force is not None and not pd.isna(row["entry_into_force"])
     assert default_scenario.date(alone.entry_into_force.day) == row["entry_into_force"].date()
     assert alone.last_ratifier == row["last_ratifier"]
@@ -169,7 +168,8 @@ def test_changing_one_parameter_leaves_the_other_draws_in_place(table):
     b = run_replications(build(slower), 30, seed=8)
     assert a["ratified[M0]"].equals(b["ratified[M0]"])
     assert a["ratified[M1]"].equals(b["ratified[M1]"])
-    assert (b["ratified[M2]"] > a["ratified[M2]"]).all()
+    later = b["ratified[M2]"] > a["ratified[M2]"]
+    assert (later | b["ratified[M2]"].isna()).all(), "slower, or not by the horizon"
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,7 @@ def test_invariants_of_every_replication(seed, name):
     from cstosim import load_scenario
 
     scenario = load_scenario(name)
-    result = Simulator(scenario).run(seed)
+    result = Simulator(scenario).run(seed, 0)
     days = [entry.day for entry in result.log]
     assert days == sorted(days), "the log is in date order"
     assert all(day <= scenario.horizon_day for day in days)

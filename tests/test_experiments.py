@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import cstosim
-from cstosim import replication_seed, run_points, run_replication, run_replications
+from cstosim import run_points, run_replication, run_replications
 from cstosim.experiments.executors import make_executor, plan_chunks
 from cstosim.experiments.replications import result_row
 
@@ -79,7 +79,7 @@ def test_run_points_on_dask_matches_sequential(scenario, dask_scheduler) -> None
 def test_any_row_can_be_rerun_alone_from_its_seed_and_replication(scenario, reference) -> None:
     for index in (0, 157, REPLICATIONS - 1):
         row = reference.iloc[index]
-        alone = run_replication(scenario, replication_seed(int(row["seed"]), int(row["replication"])))
+        alone = run_replication(scenario, int(row["seed"]), int(row["replication"]))
         single = cstosim.experiments.replications.rows_to_table(
             scenario, [{"replication": int(row["replication"]), **result_row(scenario, alone)}], int(row["seed"])
         )

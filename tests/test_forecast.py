@@ -16,7 +16,7 @@ from cstosim import ScenarioError, bundled_scenarios, load_scenario
 from cstosim.analysis.calibration import calibration_table
 from cstosim.analysis.forecast_report import summarize_forecast
 from cstosim.cli import main
-from cstosim.engine.result import EventKind
+from cstosim.engine.events import EventKind
 from cstosim.experiments.forecast import run_forecast, run_prior_predictive, truncated_uniform
 from cstosim.model.distributions import Exponential, LogNormal, conditional_quantile
 from cstosim.model.facts import FactEvent
@@ -131,7 +131,7 @@ def _check_log_against_record(result, record) -> list[str]:
             for entry in result.log:
                 if entry.kind is not kind:
                     continue
-                record_ = entry.record
+                record_ = entry
                 if fact.member is not None and record_.member != fact.member:
                     continue
                 if fact.candidate is not None and record_.candidate != fact.candidate:

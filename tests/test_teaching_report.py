@@ -48,7 +48,7 @@ def test_report_has_the_scenario_summary_and_sources(page):
 def test_report_example_trace_matches_the_replication(page):
     scenario = cstosim.load_scenario("csto-2018")
     example = int(re.search(r"replication (\d+) of seed 7", page).group(1))
-    result = cstosim.run_replication(scenario, cstosim.replication_seed(7, example))
+    result = cstosim.run_replication(scenario, 7, example)
     story = cstosim.trace(scenario, result, seed=7, replication=example)
     assert f"cstosim trace csto-2018 --seed 7 --replication {example}" in page
     for event in story.events:

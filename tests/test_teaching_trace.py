@@ -97,7 +97,7 @@ def test_inadmissible_candidate_is_explained_by_the_criteria():
 @pytest.mark.parametrize("name", ["csto-2018", "csto-2024", "csto-2018-absence-objects", "sco-like-observer"])
 def test_bundled_traces_tell_every_milestone_and_cite_every_rule(name):
     scenario = cstosim.load_scenario(name)
-    result = cstosim.run_replication(scenario, cstosim.replication_seed(5, 0))
+    result = cstosim.run_replication(scenario, 5, 0)
     story = cstosim.trace(scenario, result, seed=5, replication=0)
     kinds = [event.kind for event in story.events]
     assert kinds.count("adoption") == 1

@@ -12,7 +12,7 @@ The Python API for notebooks and scripts::
 
 Teaching: one replication told and drawn, runs side by side, a self-contained HTML page::
 
-    result = cstosim.run_replication(scenario, seed=1)         # one replication, every milestone and the log
+    result = cstosim.run_replication(scenario, seed=1, replication=0)   # one replication: milestones and log
     story = cstosim.trace(scenario, result)                    # told with cited rules: story.to_text()
     cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
     cstosim.compare({"a": table_a, "b": table_b}); cstosim.plot_compare({"a": table_a, "b": table_b})
@@ -40,7 +40,6 @@ from cstosim.analysis.statistics import Summary, summarize
 from cstosim.analysis.sweeps import plot_sweep, sweep_summary
 from cstosim.engine import ReplicationResult, run_replication
 from cstosim.experiments.forecast import Forecast, run_forecast, run_prior_predictive
-from cstosim.experiments.replications import replication_seed
 from cstosim.experiments.runner import run_points, run_replications
 from cstosim.experiments.sensitivity import Sensitivity, run_sensitivity
 from cstosim.experiments.sweep import run_sweep
@@ -118,7 +117,6 @@ __all__ = [
     "plots",
     "process_diagram",
     "render_report",
-    "replication_seed",
     "run_forecast",
     "run_points",
     "run_prior_predictive",

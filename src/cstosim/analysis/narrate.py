@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cstosim.engine import result as r
+from cstosim.engine import events as e
 from cstosim.engine.result import ReplicationResult
 from cstosim.model.rules import Vote, notifications_for_entry_into_force
 from cstosim.model.scenario import (
@@ -447,8 +447,9 @@ class _Teller:
         if adoption.body is not None:
             return self.bodies[adoption.body]
         deciding = self.org.review.deciding_body
-        for body in sorted(self.result.sessions, key=lambda b: b != deciding):
-            if int(adoption.day) in self.result.sessions[body]:
+        sessions = self.result.sessions or {}
+        for body in sorted(sessions, key=lambda b: b != deciding):
+            if int(adoption.day) in sessions[body]:
                 return self.bodies[body]
         return None
 
@@ -528,7 +529,7 @@ class _Teller:
             outcome=outcome,
         )
 
-    def event(self, entry: r.LogEntry) -> TraceEvent:
+    def event(self, entry: e.Event) -> TraceEvent:
         date = self.result.date(entry.day)
         kind = entry.kind.value
 
@@ -536,9 +537,9 @@ class _Teller:
             return TraceEvent(date, entry.day, kind, text, tuple(rules), source, details)
 
         instrument, org = self.scenario.instrument, self.org.short_name
-        record = entry.record
+        record = entry
         match record:
-            case r.Adoption():
+            case e.Adopted():
                 session = self.adoption_session()
                 where = f" at the session of the {session}" if session else ""
                 need = (
@@ -547,15 +548,15 @@ class _Teller:
                     else "; it needs no ratification"
                 )
                 return make(f"The {org} adopts the {instrument.name}{where}{need}.", ["adoption", "ratification"])
-            case r.RatificationStageDone(member=member, stage=stage):
+            case e.RatificationStageCompleted(member=member, stage=stage):
                 return make(f"{member} completes the domestic stage '{stage}'.", ["ratification"])
-            case r.RatificationStalled(member=member, stage=stage):
+            case e.RatificationStalled(member=member, stage=stage):
                 return make(
                     f"{_possessive(member)} ratification stalls at '{stage}' and will not finish by the horizon.",
                     ["ratification"],
                     self.member_source(member, "ratification"),
                 )
-            case r.Ratification(member=member, known=known, notification_number=number):
+            case e.Ratified(member=member, known=known, notification_number=number):
                 fact = " (a recorded fact)" if known else ""
                 adoption = self.result.adoption
                 took = f", {record.day - adoption.day:,.0f} days after adoption" if adoption else ""
@@ -567,16 +568,16 @@ class _Teller:
                     member=member,
                     notification=number,
                 )
-            case r.EntryIntoForce(rule=rule, trigger=trigger):
+            case e.EnteredIntoForce(rule=rule, trigger=trigger):
                 return make(self.entry_into_force_text(rule, trigger), ["entry_into_force"], trigger=trigger)
-            case r.ParticipationChanged(member=member, state=state):
+            case e.ParticipationChanged(member=member, state=state):
                 return make(
                     f"{_possessive(member)} participation becomes '{state.value}'. {self.absence_effect()}",
                     ["participation"],
                     member=member,
                     state=state.value,
                 )
-            case r.Application(candidate=candidate, status=status, attempt=attempt):
+            case e.Applied(candidate=candidate, status=status, attempt=attempt):
                 again = "" if attempt == 1 else f" again (application {attempt})"
                 return make(
                     f"{candidate} applies{again} for {org} {status.value} status, in writing.",
@@ -585,7 +586,7 @@ class _Teller:
                     candidate=candidate,
                     attempt=attempt,
                 )
-            case r.Inadmissible(candidate=candidate, failures=failures):
+            case e.FoundInadmissible(candidate=candidate, failures=failures):
                 return make(
                     f"{_possessive(candidate)} request is inadmissible: it {' and '.join(failures)}. "
                     "It will not be granted whatever the votes.",
@@ -594,11 +595,11 @@ class _Teller:
                     candidate=candidate,
                     failures=list(failures),
                 )
-            case r.ReviewStageDone(candidate=candidate, body=body):
+            case e.ReviewStageCompleted(candidate=candidate, body=body):
                 return make(
                     f"The {self.bodies[body]} completes its work on {_possessive(candidate)} request.", ["review"]
                 )
-            case r.Deferral(candidate=candidate, body=body, attempt=attempt):
+            case e.Deferred(candidate=candidate, body=body, attempt=attempt):
                 key = (candidate, attempt)
                 self.deferrals[key] = self.deferrals.get(key, 0) + 1
                 return make(
@@ -607,11 +608,11 @@ class _Teller:
                     ["review"],
                     candidate=candidate,
                 )
-            case r.Review():
+            case e.Reviewed():
                 return make(
                     self.review_text(record), ["review", "consensus", "criteria"], **self.review_details(record)
                 )
-            case r.Grant(candidate=candidate, status=status):
+            case e.Granted(candidate=candidate, status=status):
                 return make(
                     f"{candidate} becomes {org} {status.value}: the status it sought is granted.",
                     ["statuses"],
@@ -642,7 +643,7 @@ class _Teller:
             why = f"{trigger} ratified first; it binds only the states that have ratified."
         return f"The instrument enters into force: {why} Candidates can now be reviewed."
 
-    def review_details(self, review: r.Review) -> dict[str, Any]:
+    def review_details(self, review: e.Reviewed) -> dict[str, Any]:
         counted = {member for member, _ in review.votes}
         return {
             "candidate": review.candidate,
@@ -653,7 +654,7 @@ class _Teller:
             "reason": review.reason,
         }
 
-    def review_text(self, review: r.Review) -> str:
+    def review_text(self, review: e.Reviewed) -> str:
         parts = []
         for vote, verb in _VERBS.items():
             members = review.members_voting(vote)

@@ -24,7 +24,7 @@ from cstosim.analysis.statistics import Summary, summarize
 from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import run_replication
 from cstosim.experiments.files import atomic_path
-from cstosim.experiments.replications import replication_seed, run_replications
+from cstosim.experiments.replications import run_replications
 from cstosim.model.scenario import Scenario
 
 
@@ -73,7 +73,7 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
     table = run_replications(scenario, replications, seed)
     summary = summarize(scenario, table)
     chosen = example_replication(table) if example is None else example
-    result = run_replication(scenario, replication_seed(seed, chosen))
+    result = run_replication(scenario, seed, chosen)
     story = trace(scenario, result, seed=seed, replication=chosen)
     notes: list[str] = []
     cited = sorted({number for text in scenario.sources.values() for number in seeds_cited(text)})

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-from cstosim.engine import result as r
+from cstosim.engine import events as e
 from cstosim.engine.result import ReplicationResult
 from cstosim.model.rules import notifications_for_entry_into_force
 from cstosim.model.scenario import ConsensusRule, EntryIntoForceRule, Participation, Scenario
@@ -70,15 +70,14 @@ def timeline(
 
     # Member states: ratification bars, stages, participation.
     stage_ends: dict[str, list[float]] = {}
-    stalled: dict[str, r.RatificationStalled] = {}
-    participation: dict[str, list[r.ParticipationChanged]] = {}
-    for entry in result.log:
-        record = entry.record
-        if isinstance(record, r.RatificationStageDone):
+    stalled: dict[str, e.RatificationStalled] = {}
+    participation: dict[str, list[e.ParticipationChanged]] = {}
+    for record in result.log:
+        if isinstance(record, e.RatificationStageCompleted):
             stage_ends.setdefault(record.member, []).append(record.day)
-        elif isinstance(record, r.RatificationStalled):
+        elif isinstance(record, e.RatificationStalled):
             stalled[record.member] = record
-        elif isinstance(record, r.ParticipationChanged):
+        elif isinstance(record, e.ParticipationChanged):
             participation.setdefault(record.member, []).append(record)
     ratified = {ratification.member: ratification for ratification in result.ratifications}
     needs_ratification = scenario.instrument.requires_ratification and result.adoption is not None
@@ -143,9 +142,7 @@ def timeline(
         labels.append(candidate)
         applications = [a for a in result.applications if a.candidate == candidate]
         reviews = [v for v in result.reviews if v.candidate == candidate]
-        inadmissible = [
-            e.record for e in result.log if isinstance(e.record, r.Inadmissible) and e.record.candidate == candidate
-        ]
+        inadmissible = [x for x in result.log if isinstance(x, e.FoundInadmissible) and x.candidate == candidate]
         axes.axhline(row, color="#eeeeee", linewidth=0.8, zorder=0)
         for application in applications:
             ends = [v.day for v in reviews if v.attempt == application.attempt] + [
@@ -154,11 +151,10 @@ def timeline(
             end = min(ends, default=end_day)
             axes.plot([num(application.day), num(min(end, end_day))], [row, row], color=_ORANGE, linewidth=2, zorder=2)
             axes.plot(num(application.day), row, marker=">", color=_ORANGE, markersize=8, zorder=3)
-        for entry in result.log:
-            record = entry.record
-            if isinstance(record, r.Deferral) and record.candidate == candidate:
+        for record in result.log:
+            if isinstance(record, e.Deferred) and record.candidate == candidate:
                 axes.plot(num(record.day), row, marker="|", color=_DARK, markersize=12, zorder=3)
-            elif isinstance(record, r.Inadmissible) and record.candidate == candidate:
+            elif isinstance(record, e.FoundInadmissible) and record.candidate == candidate:
                 axes.plot(num(record.day), row, marker="X", color="black", markersize=9, zorder=3)
                 axes.text(num(record.day) + 8, row + 0.25, "inadmissible", fontsize=8)
         for number, review in enumerate(reviews):
@@ -193,7 +189,7 @@ def timeline(
     for body in calendars:
         row = y
         labels.append(f"{body.id} sessions")
-        days = [day for day in result.sessions.get(body.id, ()) if first_day <= day <= end_day]
+        days = [day for day in (result.sessions or {}).get(body.id, ()) if first_day <= day <= end_day]
         axes.plot([num(day) for day in days], [row] * len(days), linestyle="", marker="|", markersize=14, color=_DARK)
         y += 1
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cstosim.cli.common import UserError, load, replications_option, scenario_argument, seed_option
-from cstosim.experiments.replications import fresh_seed, replication_seed
+from cstosim.experiments.replications import fresh_seed
 
 
 @click.command()
@@ -37,7 +37,7 @@ def trace(scenario: str, seed: int, replication: int, output_format: str, source
     from cstosim.engine import run_replication
 
     model = load(scenario)
-    result = run_replication(model, replication_seed(seed, replication))
+    result = run_replication(model, seed, replication)
     story = tell(model, result, seed=seed, replication=replication)
     click.echo(story.render(output_format, with_sources=sources))
 

@@ -1,4 +1,4 @@
-"""The SimPy engine: ``run_replication(scenario, seed)`` and the records it returns."""
+"""The SimPy engine: ``run_replication(scenario, seed, replication)``, the events and the result it returns."""
 
 from cstosim.engine.result import ReplicationResult
 from cstosim.engine.simulation import Simulator, run_replication

@@ -1,113 +1,196 @@
-"""The uniform random numbers one replication consumes, drawn in one call and laid out in fixed slots.
+"""The draw keys of the model, and one replication's uniform numbers looked up by key.
 
-Each random choice of the model has its own slot (member 3's second ratification stage, candidate 1's vote
-from member 2 at its first application, ...), and the layout depends only on the scenario's structure (how
-many members, stages, candidates, years), never on parameter values. Two scenarios that differ in a median, a
-probability or a rule therefore see the same numbers in the same slots: sweep points and what-ifs are
-compared under common random numbers, and a change to one member's law does not shift any other draw.
-The calendar block comes last so that a change of horizon leaves every other slot in place.
+Every random choice is named by a key saying what it decides (see ``cstosim.engine.random_numbers``). The
+functions below are the model's whole vocabulary of keys, in one place: a member, candidate or body is named by
+its name or id, a stage by its name (a review stage by its body and which visit to that body it is), an
+application by its number, a session year by the calendar year. No key holds a position in a list or a count
+taken from parameters, so adding a member, a candidate, a stage or a body, or changing any parameter value or
+the horizon, leaves every unrelated draw unchanged.
+
+A ``Simulator`` knows the keys nearly every replication needs (``KeyTable``) and computes their numbers for a
+whole chunk of replications at once (vectorized Philox); the rare others (a third application, an extraordinary
+session's day) are computed one by one when first asked for. Both give the same number for the same key: where
+a number was computed never changes its value.
 """
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 import numpy as np
 
-from cstosim.model.calendar import draws_per_year
-from cstosim.model.scenario import Scenario
+from cstosim.engine.random_numbers import DrawKey, RandomNumbers, hashed_keys
 
-# Instrument slots.
-DRAFTING = 0
-ENTRY_INTO_FORCE_DELAY = 1
-INSTRUMENT_SLOTS = 2
-
-# Member slots: stall decision, stall stage, then one per ratification stage, then two per participation change.
-STALL = 0
-STALL_STAGE = 1
-FIRST_STAGE = 2
-
-# Candidate slots: application decision and delay, then per application attempt the slots below.
-APPLIES = 0
-APPLICATION_DELAY = 1
-FIRST_ATTEMPT = 2
+# Instrument --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DrawLayout:
-    """Sizes of the blocks of uniforms, derived from the scenario's structure."""
+def drafting_key() -> DrawKey:
+    return ("instrument", "drafting")
 
-    members: int
-    member_width: int
-    max_stages: int
-    candidates: int
-    attempts: int
-    review_stages: int
-    max_deferrals: int
-    bodies: tuple[tuple[str, int], ...]  # body id, draws per year, for bodies with a calendar
-    first_year: int
-    years: int
 
-    @classmethod
-    def of(cls, scenario: Scenario, origin_day: int) -> DrawLayout:
-        max_stages = max((len(m.ratification.stages) for m in scenario.members if m.ratification), default=0)
-        max_changes = max((len(m.participation_changes) for m in scenario.members), default=0)
-        first_year = scenario.date(origin_day).year
-        return cls(
-            members=len(scenario.members),
-            member_width=FIRST_STAGE + max_stages + 2 * max_changes,
-            max_stages=max_stages,
-            candidates=len(scenario.candidates),
-            attempts=max((c.max_applications for c in scenario.candidates), default=1),
-            review_stages=len(scenario.organization.review.stages),
-            max_deferrals=scenario.organization.review.max_deferrals,
-            bodies=tuple(
-                (body.id, draws_per_year(body.calendar))
-                for body in scenario.organization.bodies
-                if body.calendar is not None
-            ),
-            first_year=first_year,
-            years=scenario.horizon.year - first_year + 1,
-        )
+def entry_into_force_delay_key() -> DrawKey:
+    return ("instrument", "entry into force delay")
+
+
+# Member states -----------------------------------------------------------------------------------------------
+
+
+def stall_key(member: str) -> DrawKey:
+    """Whether the member's ratification stalls."""
+    return ("ratification", member, "stall")
+
+
+def stall_stage_key(member: str) -> DrawKey:
+    """At which domestic stage a stalled ratification stops."""
+    return ("ratification", member, "stall stage")
+
+
+def ratification_stage_key(member: str, stage: str) -> DrawKey:
+    """The duration of one domestic stage, named by the stage."""
+    return ("ratification", member, "stage", stage)
+
+
+def participation_key(member: str, state: str, occurrence: int, part: str) -> DrawKey:
+    """A random change of participation: ``part`` is "happens" or "delay"; ``occurrence`` counts the member's
+    changes to the same state (1 for the first)."""
+    return ("participation", member, state, occurrence, part)
+
+
+# Sessions ----------------------------------------------------------------------------------------------------
+
+
+def session_window_key(body: str, year: int, window: int) -> DrawKey:
+    """The day of a regular session within its window (``window``: the window's number in the calendar)."""
+    return ("session", body, year, "window", window)
+
+
+def extraordinary_count_key(body: str, year: int) -> DrawKey:
+    return ("session", body, year, "extraordinary")
+
+
+def extraordinary_day_key(body: str, year: int, number: int) -> DrawKey:
+    return ("session", body, year, "extraordinary", number)
+
+
+# Candidates --------------------------------------------------------------------------------------------------
+
+
+def applies_key(candidate: str) -> DrawKey:
+    return ("application", candidate, "applies")
+
+
+def application_delay_key(candidate: str) -> DrawKey:
+    return ("application", candidate, "delay")
+
+
+def review_stage_key(candidate: str, application: int, body: str, visit: int) -> DrawKey:
+    """The duration of a review stage of one application; ``visit`` counts the stages at the same body."""
+    return ("review", candidate, application, "stage", body, visit)
+
+
+def deferral_key(candidate: str, application: int, session: int) -> DrawKey:
+    """Whether the ``session``-th deciding session that takes up the application defers it."""
+    return ("review", candidate, application, "deferral", session)
+
+
+def vote_key(candidate: str, application: int, member: str) -> DrawKey:
+    return ("vote", candidate, application, member)
+
+
+def reapplies_key(candidate: str, application: int) -> DrawKey:
+    """Whether the candidate applies again after application ``application`` was rejected."""
+    return ("reapplication", candidate, application, "applies")
+
+
+def reapplication_delay_key(candidate: str, application: int) -> DrawKey:
+    return ("reapplication", candidate, application, "delay")
+
+
+# Keys computed ahead, and one replication's numbers ---------------------------------------------------------
+
+
+class KeyTable:
+    """The keys a simulator computes ahead for every replication, each with its column in the chunk array."""
+
+    def __init__(self) -> None:
+        self.keys: list[DrawKey] = []
+        self.position: dict[DrawKey, int] = {}
+        self._hashes: np.ndarray | None = None
+
+    def add(self, key: DrawKey) -> int:
+        """The key's column (added if new)."""
+        position = self.position.get(key)
+        if position is None:
+            position = self.position[key] = len(self.keys)
+            self.keys.append(key)
+            self._hashes = None
+        return position
+
+    def add_all(self, keys: Iterable[DrawKey]) -> None:
+        for key in keys:
+            self.add(key)
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
     @property
-    def attempt_width(self) -> int:
-        """Per application: a delay per review stage, a draw per possible deferral, re-application choice and delay."""
-        return self.review_stages + self.max_deferrals + 2
+    def hashes(self) -> np.ndarray:
+        if self._hashes is None:
+            self._hashes = hashed_keys(self.keys)
+        return self._hashes
 
-    @property
-    def candidate_width(self) -> int:
-        return FIRST_ATTEMPT + self.attempts * self.attempt_width
+    def draws(self, numbers: RandomNumbers, replications: Iterable[int], batch: int = 256) -> Iterable[Draws]:
+        """Each replication's ``Draws``, the table's keys computed ``batch`` replications at a time."""
+        pending: list[int] = []
+        for replication in replications:
+            pending.append(replication)
+            if len(pending) == batch:
+                yield from self._batch(numbers, pending)
+                pending = []
+        if pending:
+            yield from self._batch(numbers, pending)
 
-    def participation_slot(self, change_index: int) -> int:
-        return FIRST_STAGE + self.max_stages + 2 * change_index
+    def _batch(self, numbers: RandomNumbers, replications: list[int]) -> Iterable[Draws]:
+        if not self.keys:
+            rows: list[list[float]] = [[] for _ in replications]
+        else:
+            rows = numbers.uniforms_hashed(replications, self.hashes).tolist()
+        for replication, row in zip(replications, rows, strict=True):
+            yield Draws(numbers, replication, self.position, row)
 
 
 class Draws:
-    """One replication's uniforms, as plain Python lists (fast to index from SimPy processes)."""
+    """One replication's uniform numbers: ``draws[key]``, or ``draws.values[column]`` for a key of the table.
 
-    def __init__(self, layout: DrawLayout, rng: np.random.Generator) -> None:
-        sizes = [
-            INSTRUMENT_SLOTS,
-            layout.members * layout.member_width,
-            layout.candidates * layout.candidate_width,
-            layout.candidates * layout.attempts * layout.members,
-            sum(width for _, width in layout.bodies) * layout.years,
-        ]
-        flat: list[float] = rng.random(sum(sizes)).tolist()
-        offsets = list(itertools.accumulate(sizes, initial=0))
-        self.instrument = flat[: offsets[1]]
-        self.members = _rows(flat, offsets[1], layout.members, layout.member_width)
-        self.candidates = _rows(flat, offsets[2], layout.candidates, layout.candidate_width)
-        votes = _rows(flat, offsets[3], layout.candidates * layout.attempts, layout.members)
-        self.votes = [votes[c * layout.attempts : (c + 1) * layout.attempts] for c in range(layout.candidates)]
-        self.calendars: dict[str, list[list[float]]] = {}
-        offset = offsets[4]
-        for body_id, width in layout.bodies:
-            self.calendars[body_id] = _rows(flat, offset, layout.years, width)
-            offset += width * layout.years
+    ``replace`` sets a key's number (a forecast conditioning a delay on the record); every other key keeps the
+    number the seed gives it.
+    """
 
+    __slots__ = ("_extra", "numbers", "position", "replication", "values")
 
-def _rows(flat: list[float], offset: int, count: int, width: int) -> list[list[float]]:
-    return [flat[offset + i * width : offset + (i + 1) * width] for i in range(count)]
+    def __init__(
+        self, numbers: RandomNumbers, replication: int, position: dict[DrawKey, int], values: list[float]
+    ) -> None:
+        self.numbers = numbers
+        self.replication = replication
+        self.position = position
+        self.values = values
+        self._extra: dict[DrawKey, float] = {}
+
+    def __getitem__(self, key: DrawKey) -> float:
+        column = self.position.get(key)
+        if column is not None:
+            return self.values[column]
+        value = self._extra.get(key)
+        if value is None:
+            value = self._extra[key] = self.numbers.uniform(self.replication, key)
+        return value
+
+    def replace(self, key: DrawKey, value: float) -> None:
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"a uniform number must lie in [0, 1) (got {value})")
+        column = self.position.get(key)
+        if column is not None:
+            self.values[column] = value
+        else:
+            self._extra[key] = value

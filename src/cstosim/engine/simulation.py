@@ -1,54 +1,70 @@
 """The SimPy engine: one replication of a scenario, from adoption to the horizon.
 
-One process adopts the instrument, one per member state runs its ratification procedure (and one follows its
-participation where that changes), the depositary counts notifications and brings the instrument into force,
-and one process per candidate carries its applications through review. Sessions are drawn up front as dated
-days (``cstosim.model.calendar``); a process that must wait for a session times out once until that day, so a
-replication costs events in proportion to what happens, not to the length of the horizon.
+The instrument is adopted (on its recorded date, or by a process that waits for a drafting delay and the
+adopting body's next session); each member state that will notify runs its ratification as a SimPy process;
+the depositary counts notifications and brings the instrument into force; then each candidate that applies runs
+a process carrying its applications through review, deferral and the vote. Sessions are dated days drawn a
+year at a time when a process first asks (``cstosim.engine.sessions``), so a process that must wait for a
+session times out once until that day, never ticking through the calendar, and a replication costs events in
+proportion to what happens, not to the length of the horizon.
 
-``run_replication`` is the only entry point: pure, no globals, no printing, no files.
+Every random number is looked up by the key of the choice it decides (``cstosim.engine.draws``), never by its
+position in a layout. Choices whose outcome is known without a process (a stalled ratification, a member's
+changes of participation) are settled when the replication starts and logged on their days.
+
+``Simulator(scenario).run(seed, replication)`` is the entry point: pure, no globals, no printing, no files.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Generator, Iterable, Iterator
+from typing import Any, NamedTuple
 
-import numpy as np
 import simpy
 
-from cstosim.engine import draws as slots
-from cstosim.engine.draws import DrawLayout, Draws
-from cstosim.engine.result import (
-    Adoption,
-    Application,
-    Deferral,
-    EntryIntoForce,
-    EventKind,
-    Grant,
-    Inadmissible,
-    LogEntry,
+from cstosim.engine import draws as keys
+from cstosim.engine.draws import Draws, KeyTable
+from cstosim.engine.events import (
+    Adopted,
+    Applied,
+    Deferred,
+    EnteredIntoForce,
+    Event,
+    FoundInadmissible,
+    Granted,
     ParticipationChanged,
-    Ratification,
-    RatificationStageDone,
+    RatificationStageCompleted,
     RatificationStalled,
-    Record,
-    ReplicationResult,
-    Review,
-    ReviewStageDone,
+    Ratified,
+    Reviewed,
+    ReviewStageCompleted,
 )
-from cstosim.model.calendar import calendar_plans, next_session
+from cstosim.engine.random_numbers import DrawKey, RandomNumbers
+from cstosim.engine.result import ReplicationResult
+from cstosim.engine.sessions import SessionPlan, Sessions
+from cstosim.model.distributions import Distribution
 from cstosim.model.rules import Vote, cast_vote, criteria_failures, decide, notifications_for_entry_into_force
-from cstosim.model.scenario import Candidate, EntryIntoForceRule, MemberState, Participation, Scenario
+from cstosim.model.scenario import (
+    Candidate,
+    EntryIntoForceRule,
+    MemberState,
+    Participation,
+    Scenario,
+    Stance,
+)
 
-Seed = int | np.random.SeedSequence | np.random.Generator | None
 Process = Generator[simpy.Event, Any, None]
 
+APPLICATIONS_AHEAD = 2  # applications per candidate whose keys are computed ahead for every replication
+DEFERRALS_AHEAD = 2  # deferrals per application whose keys are computed ahead
 
-def run_replication(scenario: Scenario, seed: Seed) -> ReplicationResult:
-    """Simulate ``scenario`` once with the random numbers of ``seed`` and return every milestone."""
-    return Simulator(scenario).run(seed)
+
+def run_replication(scenario: Scenario, seed: int, replication: int = 0) -> ReplicationResult:
+    """Simulate replication ``replication`` of ``scenario`` under root seed ``seed``, recording every session.
+
+    The result is the row ``replication`` of any run of ``scenario`` with that seed.
+    """
+    return Simulator(scenario, record_sessions=True).run(seed, replication)
 
 
 def origin_day(scenario: Scenario) -> int:
@@ -57,35 +73,151 @@ def origin_day(scenario: Scenario) -> int:
     return min(0, scenario.day(adopted_on)) if adopted_on is not None else 0
 
 
+class _MemberPlan(NamedTuple):
+    """What a replication needs of a member state's ratification, with the columns of its keys."""
+
+    name: str
+    stages: tuple[tuple[str, Distribution, int], ...]  # stage name, delay, column of its key
+    stall_probability: float
+    stall_column: int
+    stall_stage_column: int
+    ratified_day: int | None  # a recorded notification (then no stage is drawn)
+
+
+class _ParticipationChange(NamedTuple):
+    state: Participation
+    on_day: int | None  # a change on a known day; else with ``probability`` after ``after``
+    after: Distribution | None
+    probability: float
+    happens: DrawKey
+    delay: DrawKey
+
+
+class _ReviewStagePlan(NamedTuple):
+    body: str
+    delay: Distribution
+    at_session: bool
+    visit: int  # 1 for the first stage at this body, 2 for the second, ...
+
+
+class _CandidatePlan(NamedTuple):
+    candidate: Candidate
+    failures: tuple[str, ...]
+    stances: tuple[Stance, ...]  # one per member, in member order
+    applies: DrawKey
+    delay: DrawKey
+
+
 class Simulator:
     """A scenario prepared for many replications: everything that does not depend on the random numbers.
 
-    ``Simulator(scenario).run(seed)`` is ``run_replication(scenario, seed)``; keeping the simulator between
-    replications saves the preparation (draw layout, calendar arithmetic, stances, admission criteria).
+    ``record_sessions`` keeps every session up to the horizon in the results (for traces, timelines and facts
+    about sessions); without it, a replication draws only the session years its processes ask about.
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, *, record_sessions: bool = False) -> None:
         self.scenario = scenario
+        self.record_sessions = record_sessions
         self.origin = origin_day(scenario)
-        self.layout = DrawLayout.of(scenario, self.origin)
-        last_year = self.layout.first_year + self.layout.years - 1
-        self.calendars = calendar_plans(scenario.organization.bodies, scenario.start, self.layout.first_year, last_year)
-        self.member_names = [member.name for member in scenario.members]
-        self.stances = [[m.stance_towards(c) for m in scenario.members] for c in scenario.candidates]
-        self.criteria_failures = [criteria_failures(c, self.member_names) for c in scenario.candidates]
+        self.keys = table = KeyTable()
+        instrument = scenario.instrument
+        self.drafting = table.add(keys.drafting_key()) if instrument.drafting is not None else None
+        self.entry_into_force_delay = table.add(keys.entry_into_force_delay_key())
+        self.members = tuple(_member_plan(scenario, member, table) for member in scenario.members)
+        self.member_names = tuple(member.name for member in scenario.members)
+        self.initial_participation = tuple(member.participation for member in scenario.members)
+        self.participation_changes = {
+            index: _participation_changes(scenario, member, table)
+            for index, member in enumerate(scenario.members)
+            if member.participation_changes
+        }
+        review = scenario.organization.review
+        visits: dict[str, int] = {}
+        stages = []
+        for stage in review.stages:
+            visits[stage.body] = visits.get(stage.body, 0) + 1
+            stages.append(_ReviewStagePlan(stage.body, stage.delay, stage.at_session, visits[stage.body]))
+        self.review_stages = tuple(stages)
+        self.candidates = tuple(self._candidate_plan(candidate, table) for candidate in scenario.candidates)
+        self.sessions = SessionPlan(scenario.organization.bodies, scenario.start, self.origin, scenario.horizon, table)
         self.notifications_required = notifications_for_entry_into_force(
-            scenario.instrument.entry_into_force, len(scenario.members)
+            instrument.entry_into_force, len(scenario.members)
         )
-        self.only_ratifiers_vote = scenario.instrument.entry_into_force.rule is EntryIntoForceRule.RATIFIERS_ONLY
+        self.only_ratifiers_vote = instrument.entry_into_force.rule is EntryIntoForceRule.RATIFIERS_ONLY
 
-    def run(self, seed: Seed) -> ReplicationResult:
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        return _Replication(self, Draws(self.layout, rng)).run()
+    def _candidate_plan(self, candidate: Candidate, table: KeyTable) -> _CandidatePlan:
+        name = candidate.name
+        plan = _CandidatePlan(
+            candidate,
+            criteria_failures(candidate, [m.name for m in self.scenario.members]),
+            tuple(member.stance_towards(candidate) for member in self.scenario.members),
+            keys.applies_key(name),
+            keys.application_delay_key(name),
+        )
+        table.add_all((plan.applies, plan.delay))
+        review = self.scenario.organization.review
+        for application in range(1, min(candidate.max_applications, APPLICATIONS_AHEAD) + 1):
+            table.add_all(keys.review_stage_key(name, application, s.body, s.visit) for s in self.review_stages)
+            if review.deferral_probability > 0:
+                deferrals = min(review.max_deferrals, DEFERRALS_AHEAD)
+                table.add_all(keys.deferral_key(name, application, d) for d in range(1, deferrals + 1))
+            table.add_all(keys.vote_key(name, application, member) for member in self.member_names)
+            if application < candidate.max_applications:
+                table.add_all((keys.reapplies_key(name, application), keys.reapplication_delay_key(name, application)))
+        return plan
+
+    def draws(self, seed: int, replications: Iterable[int]) -> Iterator[Draws]:
+        """Each replication's random numbers (which a forecast may condition before ``run_draws``)."""
+        return iter(self.keys.draws(RandomNumbers(seed), replications))
+
+    def run(self, seed: int, replication: int = 0) -> ReplicationResult:
+        """Replication ``replication`` under root seed ``seed``."""
+        return self.run_draws(next(self.draws(seed, [replication])))
+
+    def run_many(self, seed: int, replications: Iterable[int]) -> Iterator[ReplicationResult]:
+        """The given replications under root seed ``seed``, in order (their numbers computed a batch at a time)."""
+        for draws in self.draws(seed, replications):
+            yield self.run_draws(draws)
 
     def run_draws(self, draws: Draws) -> ReplicationResult:
-        """Simulate with uniforms already drawn (laid out by ``self.layout``), some of which a forecast has
-        replaced by draws conditioned on the record; ``run(seed)`` is ``run_draws(Draws(layout, rng))``."""
+        """Simulate with the given random numbers (``draws(seed, ...)``, perhaps conditioned by a forecast)."""
         return _Replication(self, draws).run()
+
+
+def _member_plan(scenario: Scenario, member: MemberState, table: KeyTable) -> _MemberPlan:
+    procedure = member.ratification
+    if procedure is None:
+        return _MemberPlan(member.name, (), 0.0, -1, -1, None)
+    if procedure.ratified_on is not None:
+        return _MemberPlan(member.name, (), 0.0, -1, -1, scenario.day(procedure.ratified_on))
+    stages = tuple(
+        (stage.name, stage.delay, table.add(keys.ratification_stage_key(member.name, stage.name)))
+        for stage in procedure.stages
+    )
+    return _MemberPlan(
+        member.name,
+        stages,
+        procedure.stall_probability,
+        table.add(keys.stall_key(member.name)),
+        table.add(keys.stall_stage_key(member.name)),
+        None,
+    )
+
+
+def _participation_changes(
+    scenario: Scenario, member: MemberState, table: KeyTable
+) -> tuple[_ParticipationChange, ...]:
+    occurrences: dict[Participation, int] = {}
+    changes = []
+    for change in member.participation_changes:
+        occurrences[change.state] = number = occurrences.get(change.state, 0) + 1
+        happens = keys.participation_key(member.name, change.state.value, number, "happens")
+        delay = keys.participation_key(member.name, change.state.value, number, "delay")
+        on_day = scenario.day(change.on) if change.on is not None else None
+        if on_day is None:
+            table.add_all((happens, delay))
+        changes.append(_ParticipationChange(change.state, on_day, change.after, change.probability, happens, delay))
+    return tuple(changes)
 
 
 class _Replication:
@@ -96,40 +228,39 @@ class _Replication:
         self.simulator = simulator
         self.scenario = scenario
         self.draws = draws
+        self.values = draws.values
         self.env = simpy.Environment(initial_time=simulator.origin)
-        self.sessions: dict[str, tuple[int, ...]] = {}
-        for plan in simulator.calendars:
-            followed = self.sessions[plan.follows] if plan.follows is not None else ()
-            self.sessions[plan.body] = plan.draw(draws.calendars[plan.body], followed)
-        self.attempt_width = simulator.layout.attempt_width
-        self.participation = {member.name: member.participation for member in scenario.members}
-        self.adopted = self.env.event()
-        self.in_force = self.env.event()
-        self.adoption: Adoption | None = None
-        self.ratifications: list[Ratification] = []
+        self.sessions = Sessions(simulator.sessions, draws)
+        self.log: list[Event] = []
+        self.participation = self.plan_participation()
+        self.adoption: Adopted | None = None
+        self.ratifications: list[Ratified] = []
         self.stalled: list[str] = []
-        self.entry_into_force: EntryIntoForce | None = None
-        self.applications: list[Application] = []
-        self.reviews: list[Review] = []
-        self.grants: list[Grant] = []
-        self.log: list[LogEntry] = []
+        self.entry_into_force: EnteredIntoForce | None = None
+        self.applications: list[Applied] = []
+        self.reviews: list[Reviewed] = []
+        self.grants: list[Granted] = []
 
     def run(self) -> ReplicationResult:
-        env, scenario = self.env, self.scenario
-        env.process(self.adopt_instrument())
-        for index, member in enumerate(scenario.members):
-            if scenario.instrument.requires_ratification:
-                env.process(self.ratify(member, index))
-            if member.participation_changes:
-                env.process(self.change_participation(member, index))
-        for index, candidate in enumerate(scenario.candidates):
-            env.process(self.pursue_status(candidate, index))
+        simulator, scenario, env = self.simulator, self.scenario, self.env
+        instrument = scenario.instrument
+        if instrument.adopted_on is not None and scenario.day(instrument.adopted_on) <= simulator.origin:
+            self.adopt(None)
+        else:
+            env.process(self.adopt_instrument())
         horizon = scenario.horizon_day
         env.run(until=horizon + 1)
+        log = self.log
+        log.sort(key=_day_of)
+        sessions = None
+        if simulator.record_sessions:
+            sessions = {body: self.sessions.until(body, horizon) for body in simulator.sessions.plans}
         return ReplicationResult(
             scenario=scenario.name,
             start=scenario.start,
             horizon_day=horizon,
+            seed=self.draws.numbers.seed,
+            replication=self.draws.replication,
             adoption=self.adoption,
             ratifications=tuple(self.ratifications),
             stalled=tuple(self.stalled),
@@ -137,167 +268,202 @@ class _Replication:
             applications=tuple(self.applications),
             reviews=tuple(self.reviews),
             grants=tuple(self.grants),
-            sessions={body: days[: bisect.bisect_right(days, horizon)] for body, days in self.sessions.items()},
-            log=tuple(sorted((e for e in self.log if e.day <= horizon), key=_day_of)),
+            log=tuple(event for event in log if event.day <= horizon) if log and log[-1].day > horizon else tuple(log),
+            sessions=sessions,
         )
-
-    def record(self, kind: EventKind, record: Record) -> None:
-        self.log.append(LogEntry(self.env.now, kind, record))
 
     def wait_until(self, day: float) -> simpy.Timeout:
         return self.env.timeout(max(day - self.env.now, 0))
 
+    # Adoption and ratification --------------------------------------------------------------------------------
+
     def adopt_instrument(self) -> Process:
-        instrument, scenario = self.scenario.instrument, self.scenario
+        """Wait for the recorded adoption date, or for drafting and the adopting body's next session."""
+        instrument = self.scenario.instrument
         body = instrument.adopting_body
         if instrument.adopted_on is not None:
-            yield self.wait_until(scenario.day(instrument.adopted_on))
+            yield self.wait_until(self.scenario.day(instrument.adopted_on))
         else:
-            assert instrument.drafting is not None and body is not None
-            yield self.env.timeout(instrument.drafting.quantile(self.draws.instrument[slots.DRAFTING]))
-            session = next_session(self.sessions[body], self.env.now)
+            assert instrument.drafting is not None and body is not None and self.simulator.drafting is not None
+            yield self.env.timeout(instrument.drafting.quantile(self.values[self.simulator.drafting]))
+            session = self.sessions.next_session(body, self.env.now)
             if session is None:
                 return
             yield self.wait_until(session)
-        self.adoption = Adoption(self.env.now, body)
-        self.record(EventKind.ADOPTION, self.adoption)
-        self.adopted.succeed()
-        if not instrument.requires_ratification:
-            yield from self.enter_into_force(trigger=None)
+        self.adopt(body)
 
-    def ratify(self, member: MemberState, index: int) -> Process:
-        yield self.adopted
-        procedure = member.ratification
-        assert procedure is not None, "checked when the scenario is built"
-        if procedure.ratified_on is not None:
-            yield self.wait_until(self.scenario.day(procedure.ratified_on))
-        else:
-            # Nothing else in the model waits on a domestic stage, so the stages are laid out at once and the
-            # process sleeps until the notification: one event per member instead of one per stage.
-            u = self.draws.members[index]
-            stages = procedure.stages
-            stall_at = int(u[slots.STALL_STAGE] * len(stages)) if u[slots.STALL] < procedure.stall_probability else None
-            day = self.env.now
-            for number, stage in enumerate(stages):
-                if number == stall_at:
-                    self.stalled.append(member.name)
-                    stalled = RatificationStalled(member.name, stage.name, day)
-                    self.log.append(LogEntry(day, EventKind.RATIFICATION_STALLED, stalled))
-                    return
-                day += stage.delay.quantile(u[slots.FIRST_STAGE + number])
-                if number < len(stages) - 1:  # the last stage ends with the notification, recorded below
-                    done = RatificationStageDone(member.name, stage.name, day)
-                    self.log.append(LogEntry(day, EventKind.RATIFICATION_STAGE, done))
-            yield self.env.timeout(day - self.env.now)
-        ratification = Ratification(
-            member.name, self.env.now, procedure.ratified_on is not None, len(self.ratifications) + 1
-        )
-        self.ratifications.append(ratification)
-        self.record(EventKind.RATIFICATION, ratification)
-        if len(self.ratifications) == self.simulator.notifications_required:
-            yield from self.enter_into_force(trigger=member.name)
+    def adopt(self, body: str | None) -> None:
+        """Record the adoption and start what follows it: the ratifications, or entry into force at once."""
+        self.adoption = Adopted(self.env.now, body)
+        self.log.append(self.adoption)
+        if not self.scenario.instrument.requires_ratification:
+            self.env.process(self.enter_into_force(trigger=None))
+            return
+        for plan in self.simulator.members:
+            day = self.ratification_day(plan)
+            if day is not None:
+                self.env.process(self.ratify(plan, day))
+
+    def ratification_day(self, plan: _MemberPlan) -> float | None:
+        """The day of the member's notification (its stages logged on their days), or ``None`` if it stalls.
+
+        Nothing else in the model waits on a domestic stage, so the stages are laid out at once and the
+        member's process sleeps until the notification: one event per member instead of one per stage.
+        """
+        if plan.ratified_day is not None:
+            return float(plan.ratified_day)
+        values, stages = self.values, plan.stages
+        stall_at = -1
+        if plan.stall_probability > 0 and values[plan.stall_column] < plan.stall_probability:
+            stall_at = int(values[plan.stall_stage_column] * len(stages))
+        day = self.env.now
+        for number, (name, delay, column) in enumerate(stages):
+            if number == stall_at:
+                self.stalled.append(plan.name)
+                self.log.append(RatificationStalled(plan.name, name, day))
+                return None
+            day += delay.quantile(values[column])
+            if number < len(stages) - 1:  # the last stage ends with the notification, logged when it happens
+                self.log.append(RatificationStageCompleted(plan.name, name, day))
+        return day
+
+    def ratify(self, plan: _MemberPlan, day: float) -> Process:
+        yield self.env.timeout(max(day - self.env.now, 0))
+        ratified = Ratified(plan.name, self.env.now, plan.ratified_day is not None, len(self.ratifications) + 1)
+        self.ratifications.append(ratified)
+        self.log.append(ratified)
+        if ratified.notification_number == self.simulator.notifications_required:
+            yield from self.enter_into_force(trigger=plan.name)
 
     def enter_into_force(self, trigger: str | None) -> Process:
         rule = self.scenario.instrument.entry_into_force
-        yield self.env.timeout(rule.delay.quantile(self.draws.instrument[slots.ENTRY_INTO_FORCE_DELAY]))
-        self.entry_into_force = EntryIntoForce(self.env.now, rule.rule.value, trigger)
-        self.record(EventKind.ENTRY_INTO_FORCE, self.entry_into_force)
-        self.in_force.succeed()
+        delay = rule.delay.quantile(self.values[self.simulator.entry_into_force_delay])
+        if delay > 0:
+            yield self.env.timeout(delay)
+        self.entry_into_force = EnteredIntoForce(self.env.now, rule.rule.value, trigger)
+        self.log.append(self.entry_into_force)
+        draws = self.draws
+        for plan in self.simulator.candidates:
+            if draws[plan.applies] < plan.candidate.application.probability:
+                self.env.process(self.pursue_status(plan))
 
-    def change_participation(self, member: MemberState, index: int) -> Process:
-        u = self.draws.members[index]
-        planned: list[tuple[float, int, Participation]] = []
-        for number, change in enumerate(member.participation_changes):
-            slot = self.simulator.layout.participation_slot(number)
-            if change.on is not None:
-                planned.append((self.scenario.day(change.on), number, change.state))
-            elif u[slot] < change.probability:
-                assert change.after is not None
-                planned.append((change.after.quantile(u[slot + 1]), number, change.state))
-        for day, _, state in sorted(planned):
-            yield self.wait_until(day)
-            self.participation[member.name] = state
-            self.record(EventKind.PARTICIPATION, ParticipationChanged(member.name, state, self.env.now))
+    # Participation --------------------------------------------------------------------------------------------
 
-    def pursue_status(self, candidate: Candidate, index: int) -> Process:
-        yield self.in_force
-        u = self.draws.candidates[index]
-        if u[slots.APPLIES] >= candidate.application.probability:
-            return
-        start = max(self.env.now, 0)
-        yield self.wait_until(start + candidate.application.after.quantile(u[slots.APPLICATION_DELAY]))
+    def plan_participation(self) -> dict[int, list[tuple[float, Participation]]]:
+        """Each member's changes of participation in this replication (by member index), in the order of their
+        days, and logged when they fall within the run; a change dated before the run applies from its start."""
+        draws, origin, horizon = self.draws, self.simulator.origin, self.scenario.horizon_day
+        planned: dict[int, list[tuple[float, Participation]]] = {}
+        for index, changes in self.simulator.participation_changes.items():
+            dated: list[tuple[float, int, Participation]] = []
+            for number, change in enumerate(changes):
+                if change.on_day is not None:
+                    dated.append((max(float(change.on_day), origin), number, change.state))
+                elif change.probability >= 1 or draws[change.happens] < change.probability:
+                    assert change.after is not None
+                    dated.append((max(change.after.quantile(draws[change.delay]), origin), number, change.state))
+            dated.sort()
+            planned[index] = [(day, state) for day, _, state in dated]
+            member = self.simulator.member_names[index]
+            self.log.extend(ParticipationChanged(member, state, day) for day, _, state in dated if day <= horizon)
+        return planned
+
+    def participation_of(self, index: int, day: float) -> Participation:
+        """Member ``index``'s participation on ``day`` (a change on that day already applies)."""
+        state = self.simulator.initial_participation[index]
+        for change_day, changed in self.participation.get(index, ()):
+            if change_day > day:
+                break
+            state = changed
+        return state
+
+    # Candidates -----------------------------------------------------------------------------------------------
+
+    def pursue_status(self, plan: _CandidatePlan) -> Process:
+        """One candidate's applications, each through the review stages and the deciding session."""
+        env, draws, sessions = self.env, self.draws, self.sessions
+        candidate = plan.candidate
+        name = candidate.name
+        start = max(env.now, 0)
+        yield self.wait_until(start + candidate.application.after.quantile(draws[plan.delay]))
         review = self.scenario.organization.review
-        failures = self.simulator.criteria_failures[index]
-        for attempt in range(candidate.max_applications):
-            a = slots.FIRST_ATTEMPT + attempt * self.attempt_width
-            application = Application(candidate.name, candidate.status, self.env.now, attempt + 1)
+        deciding = review.deciding_body
+        not_before = env.now  # a re-application is never decided at the session that rejected the last one
+        for attempt in range(1, candidate.max_applications + 1):
+            application = Applied(name, candidate.status, env.now, attempt)
             self.applications.append(application)
-            self.record(EventKind.APPLICATION, application)
-            if failures:
-                self.record(EventKind.INADMISSIBLE, Inadmissible(candidate.name, self.env.now, failures))
+            self.log.append(application)
+            if plan.failures:
+                self.log.append(FoundInadmissible(name, env.now, plan.failures))
                 return
-            for number, stage in enumerate(review.stages):
-                yield self.env.timeout(stage.delay.quantile(u[a + number]))
+            for stage in self.simulator.review_stages:
+                yield env.timeout(
+                    stage.delay.quantile(draws[keys.review_stage_key(name, attempt, stage.body, stage.visit)])
+                )
                 if stage.at_session:
-                    session = next_session(self.sessions[stage.body], self.env.now)
+                    session = sessions.next_session(stage.body, env.now)
                     if session is None:
                         return
                     yield self.wait_until(session)
-                self.record(
-                    EventKind.REVIEW_STAGE, ReviewStageDone(candidate.name, stage.body, self.env.now, attempt + 1)
-                )
-            deciding = self.sessions[review.deciding_body]
-            session = next_session(deciding, self.env.now)
-            deferral_slot = a + len(review.stages)
-            for deferral in range(review.max_deferrals + 1):
+                self.log.append(ReviewStageCompleted(name, stage.body, env.now, attempt))
+            session = sessions.next_session(deciding, max(env.now, not_before))
+            taken_up = 0
+            while True:
                 if session is None:
                     return
                 yield self.wait_until(session)
-                if deferral == review.max_deferrals or u[deferral_slot + deferral] >= review.deferral_probability:
+                taken_up += 1
+                if (
+                    taken_up > review.max_deferrals
+                    or review.deferral_probability <= 0
+                    or draws[keys.deferral_key(name, attempt, taken_up)] >= review.deferral_probability
+                ):
                     break
-                self.record(
-                    EventKind.DEFERRAL, Deferral(candidate.name, review.deciding_body, self.env.now, attempt + 1)
-                )
-                session = next_session(deciding, self.env.now + 1)
-            if self.decide_on(candidate, index, attempt):
+                self.log.append(Deferred(name, deciding, env.now, attempt))
+                session = sessions.next_session(deciding, env.now + 1)
+            if self.decide_on(plan, attempt):
                 return
-            reapplies = a + len(review.stages) + review.max_deferrals
-            if attempt + 1 == candidate.max_applications or u[reapplies] >= candidate.reapplication.probability:
+            reapplication = candidate.reapplication
+            if (
+                attempt == candidate.max_applications
+                or draws[keys.reapplies_key(name, attempt)] >= reapplication.probability
+            ):
                 return
-            yield self.env.timeout(candidate.reapplication.after.quantile(u[reapplies + 1]))
+            not_before = env.now + 1
+            yield env.timeout(reapplication.after.quantile(draws[keys.reapplication_delay_key(name, attempt)]))
 
-    def decide_on(self, candidate: Candidate, index: int, attempt: int) -> bool:
+    def decide_on(self, plan: _CandidatePlan, attempt: int) -> bool:
         """Take the votes at the deciding session and record the review; True if the status is granted."""
-        u = self.draws.votes[index][attempt]
-        stances = self.simulator.stances[index]
+        candidate, draws, now = plan.candidate, self.draws, self.env.now
         bound = {r.member for r in self.ratifications} if self.simulator.only_ratifiers_vote else None
         votes: dict[str, Vote] = {}
-        for number, member in enumerate(self.simulator.member_names):
-            participation = self.participation[member]
+        for index, (member, stance) in enumerate(zip(self.simulator.member_names, plan.stances, strict=True)):
+            participation = self.participation_of(index, now)
             if bound is not None and member not in bound:
                 participation = Participation.SUSPENDED
-            vote = cast_vote(participation, stances[number], u[number])
+            u = draws[keys.vote_key(candidate.name, attempt, member)] if participation is Participation.ACTIVE else 0.0
+            vote = cast_vote(participation, stance, u)
             if vote is not None:
                 votes[member] = vote
         decision = decide(votes, self.scenario.organization.consensus)
-        review = Review(
+        review = Reviewed(
             candidate.name,
             candidate.status,
             self.scenario.organization.review.deciding_body,
-            self.env.now,
-            attempt + 1,
+            now,
+            attempt,
             tuple(votes.items()),
             decision.granted,
             decision.reason,
         )
         self.reviews.append(review)
-        self.record(EventKind.REVIEW, review)
+        self.log.append(review)
         if decision.granted:
-            grant = Grant(candidate.name, candidate.status, self.env.now)
+            grant = Granted(candidate.name, candidate.status, now)
             self.grants.append(grant)
-            self.record(EventKind.GRANT, grant)
+            self.log.append(grant)
         return decision.granted
 
 
-def _day_of(entry: LogEntry) -> float:
-    return entry.day
+def _day_of(event: Event) -> float:
+    return event.day

@@ -1,7 +1,6 @@
 """Experiments: many replications of a scenario, as tidy tables; executors, sweeps and results on disk."""
 
-from cstosim.experiments.replications import replication_seed
 from cstosim.experiments.runner import run_points, run_replications
 from cstosim.experiments.sweep import run_sweep
 
-__all__ = ["replication_seed", "run_points", "run_replications", "run_sweep"]
+__all__ = ["run_points", "run_replications", "run_sweep"]

@@ -17,9 +17,9 @@ sampling of the prior predictive; events with a known date match within ``tolera
 ABC). It needs no knowledge of the model and serves as a cross-check of ``start``, but it accepts few
 replications when the record is long.
 
-Seeds: replication ``i`` draws its uniforms from ``replication_seed(seed, i)`` as in ``run_replications``; the
-redraws of a conditioned member come from ``SeedSequence(seed, spawn_key=(i, 1 + member))``, so a forecast is
-reproducible from its seed and the acceptance of one replication never shifts another's draws.
+Random numbers: replication ``i`` uses the numbers of seed ``s`` and replication ``i`` as in ``run_replications``;
+the redraws of a conditioned member have keys of their own, so a forecast is reproducible from its seed and the
+acceptance of one replication never shifts another's draws.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from cstosim.engine import ReplicationResult, Simulator
-from cstosim.engine import draws as slots
+from cstosim.engine import draws as keys
 from cstosim.engine.draws import Draws
-from cstosim.engine.result import EventKind, ParticipationChanged
-from cstosim.experiments.replications import fresh_seed, replication_seed, result_row, rows_to_table
+from cstosim.engine.events import ParticipationChanged
+from cstosim.experiments.replications import fresh_seed, result_row, rows_to_table
 from cstosim.model.distributions import Distribution
 from cstosim.model.facts import Fact, FactEvent, Record
 from cstosim.model.scenario import Body, MemberState, ParticipationChange, Ratification, Scenario
@@ -79,16 +79,14 @@ def event_days(fact: Fact, result: ReplicationResult) -> list[float]:
             return [result.entry_into_force.day] if result.entry_into_force else []
         case FactEvent.PARTICIPATION:
             return [
-                entry.day
-                for entry in result.log
-                if entry.kind is EventKind.PARTICIPATION
-                and isinstance(entry.record, ParticipationChanged)
-                and entry.record.member == fact.member
-                and entry.record.state is fact.state
+                event.day
+                for event in result.log
+                if isinstance(event, ParticipationChanged) and event.member == fact.member and event.state is fact.state
             ]
         case FactEvent.APPLICATION:
             return [a.day for a in result.applications if fact.candidate in (None, a.candidate)]
         case FactEvent.SESSION:
+            assert result.sessions is not None, "facts about sessions need a simulator that records sessions"
             return [float(day) for day in result.sessions.get(fact.body or "", ())]
         case FactEvent.GRANT:
             return [g.day for g in result.grants if fact.candidate in (None, g.candidate)]
@@ -217,41 +215,41 @@ def window_probability(distribution: Distribution, low: float | None, high: floa
     return max(ceiling - floor, 0.0)
 
 
-def condition_member(
-    member: MemberState,
-    row: list[float],
-    adoption_day: float,
-    window: RatificationWindow,
-    redraws: np.random.Generator,
-) -> list[float] | None:
-    """The member's uniforms, redrawn as needed so that its notification falls in ``window``; None if too rare.
+def condition_member(member: MemberState, draws: Draws, adoption_day: float, window: RatificationWindow) -> bool:
+    """Condition the member's ratification numbers in ``draws`` so that its notification falls in ``window``;
+    False if no draw did within ``MAX_REDRAWS`` proposals.
 
     A proposal (stall or not, the earlier stages) is drawn from the prior and kept with the probability that
     the last stage ends in the window; the last stage is then drawn from its truncated law by inverse transform.
-    Keeping the proposal with that probability is what makes the result the exact conditional draw.
+    Keeping the proposal with that probability is what makes the result the exact conditional draw. Proposals
+    after the first take their numbers from keys of their own (``("forecast", member, proposal, ...)``).
     """
     procedure = member.ratification
     assert procedure is not None and procedure.stages
     stages = procedure.stages
-    first = slots.FIRST_STAGE
-    last = first + len(stages) - 1
-    row = list(row)
-    for attempt in range(MAX_REDRAWS):
-        if attempt > 0:
-            row[slots.STALL : last + 1] = redraws.random(last + 1 - slots.STALL).tolist()
-        if row[slots.STALL] < procedure.stall_probability:
+    name = member.name
+    stall, stall_stage = keys.stall_key(name), keys.stall_stage_key(name)
+    stage_keys = [keys.ratification_stage_key(name, stage.name) for stage in stages]
+    numbers, replication = draws.numbers, draws.replication
+    for proposal in range(MAX_REDRAWS):
+        if proposal > 0:
+            for key in (stall, stall_stage, *stage_keys):
+                draws.replace(key, numbers.uniform(replication, ("forecast", proposal, *key)))
+        if draws[stall] < procedure.stall_probability:
             if window.end_day is None:  # a stalled procedure never notifies: consistent with "not by"
-                return row
+                return True
             continue
-        before_last = adoption_day + sum(stage.delay.quantile(row[first + i]) for i, stage in enumerate(stages[:-1]))
+        before_last = adoption_day + sum(
+            stage.delay.quantile(draws[key]) for stage, key in zip(stages[:-1], stage_keys, strict=False)
+        )
         low = window.first_day - before_last if window.first_day is not None else None
         high = window.end_day - before_last if window.end_day is not None else None
         delay = stages[-1].delay
-        if redraws.random() >= window_probability(delay, low, high):
+        if numbers.uniform(replication, ("forecast", proposal, name, "accept")) >= window_probability(delay, low, high):
             continue
-        row[last] = truncated_uniform(delay, row[last], low, high)
-        return row
-    return None
+        draws.replace(stage_keys[-1], truncated_uniform(delay, draws[stage_keys[-1]], low, high))
+        return True
+    return False
 
 
 # Running a forecast -----------------------------------------------------------------------------------------
@@ -321,32 +319,26 @@ def run_forecast(
     else:
         conditioning = Conditioning(scenario, frozenset(), ())
     simulated = conditioning.scenario
-    simulator = Simulator(simulated)
+    simulator = Simulator(simulated, record_sessions=_about_sessions(record))
     adopted_on = simulated.instrument.adopted_on
     adoption_day = simulated.day(adopted_on) if adopted_on is not None else 0
     contradicted = [0] * len(record.facts)
     rows: list[dict[str, Any]] = []
     kept: list[ReplicationResult | None] = []
-    for replication in range(replications):
-        draws = Draws(simulator.layout, np.random.default_rng(replication_seed(root_seed, replication)))
+    for draws in simulator.draws(root_seed, range(replications)):
         rejected_by = None
         for window in conditioning.windows:
             member = simulated.members[window.member]
-            redraws = np.random.default_rng(
-                np.random.SeedSequence(root_seed, spawn_key=(replication, 1 + window.member))
-            )
-            row = condition_member(member, draws.members[window.member], adoption_day, window, redraws)
-            if row is None:
+            if not condition_member(member, draws, adoption_day, window):
                 rejected_by = f"{member.name}: no ratification draw in the recorded window after {MAX_REDRAWS} tries"
                 break
-            draws.members[window.member] = row
         result = simulator.run_draws(draws)
         for index, fact in enumerate(record.facts):
             if not fact_holds(fact, result, record.tolerance_days):
                 contradicted[index] += 1
                 rejected_by = rejected_by or fact.describe()
         rows.append(
-            {"replication": replication, "accepted": rejected_by is None, "rejected_by": rejected_by}
+            {"replication": draws.replication, "accepted": rejected_by is None, "rejected_by": rejected_by}
             | result_row(simulated, result)
         )
         if keep_results:
@@ -374,10 +366,9 @@ def run_prior_predictive(
         raise ValueError(f"replications must be >= 1 (got {replications})")
     check_record(record, scenario)
     root_seed = fresh_seed() if seed is None else seed
-    simulator = Simulator(scenario)
+    simulator = Simulator(scenario, record_sessions=_about_sessions(record))
     rows = []
-    for replication in range(replications):
-        result = simulator.run(replication_seed(root_seed, replication))
+    for replication, result in enumerate(simulator.run_many(root_seed, range(replications))):
         for index, fact in enumerate(record.facts):
             days = event_days(fact, result)
             if fact.event is FactEvent.SESSION and days:  # the session nearest the recorded date
@@ -390,3 +381,7 @@ def run_prior_predictive(
     table = pd.DataFrame.from_records(rows, columns=["replication", "seed", "fact", "first_day", "holds"])
     table["seed"] = table["seed"].astype(np.uint64)
     return table
+
+
+def _about_sessions(record: Record) -> bool:
+    return any(fact.event is FactEvent.SESSION for fact in record.facts)

@@ -1,8 +1,8 @@
 """Monte Carlo replications of a scenario, as a tidy table (one row per replication).
 
-Replication ``i`` of an experiment with root seed ``s`` runs on ``SeedSequence(s, spawn_key=(i,))``: its
-random numbers depend on nothing but ``(s, i)``, so any row can be re-run alone with ``replication_seed`` and
-``run_replication``, and results never depend on how replications are split between workers.
+Replication ``i`` of an experiment with root seed ``s`` uses the random numbers of ``(s, i)`` and nothing else
+(``cstosim.engine.random_numbers``), so any row can be re-run alone with ``run_replication(scenario, s, i)``,
+and results never depend on how replications are split between workers.
 """
 
 from __future__ import annotations
@@ -21,11 +21,6 @@ from cstosim.model.scenario import Scenario
 def fresh_seed() -> int:
     """A new root seed from the operating system's entropy, small enough to read and retype."""
     return secrets.randbits(63)
-
-
-def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
-    """The seed of replication ``replication`` in an experiment with root seed ``root_seed``."""
-    return np.random.SeedSequence(root_seed, spawn_key=(replication,))
 
 
 def ratified_column(member: str) -> str:
@@ -87,11 +82,10 @@ def result_row(scenario: Scenario, result: ReplicationResult) -> dict[str, Any]:
 def simulate_rows(scenario: Scenario, root_seed: int, replications: Iterable[int]) -> list[dict[str, Any]]:
     """Run the given replications of an experiment and return their rows (days, not yet dates)."""
     simulator = Simulator(scenario)
-    rows = []
-    for replication in replications:
-        result = simulator.run(replication_seed(root_seed, replication))
-        rows.append({"replication": replication, **result_row(scenario, result)})
-    return rows
+    return [
+        {"replication": result.replication, **result_row(scenario, result)}
+        for result in simulator.run_many(root_seed, replications)
+    ]
 
 
 def rows_to_table(scenario: Scenario, rows: list[dict[str, Any]], root_seed: int) -> pd.DataFrame:

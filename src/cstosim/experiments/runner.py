@@ -93,7 +93,7 @@ def run_points(
     """Run every scenario ("point") with the same replication seeds; one table with a leading ``point`` column.
 
     Point ``p`` (0-based, in the order given) has rows ``replication = 0..replications-1``; replication ``i``
-    uses ``replication_seed(seed, i)`` at every point (common random numbers). ``workers=None`` uses every
+    uses the numbers of ``(seed, i)`` at every point (common random numbers). ``workers=None`` uses every
     core; ``scheduler`` is a Dask scheduler address, or ``"local"`` for a Dask LocalCluster.
     """
     _check(replications)
@@ -139,7 +139,7 @@ def run_replications(
     """Run ``replications`` replications of ``scenario`` and return the tidy table, one row per replication.
 
     With ``seed=None`` a fresh root seed is drawn; it is recorded in the ``seed`` column either way, and row
-    ``i`` can be re-run alone with ``run_replication(scenario, replication_seed(seed, i))``. The table is the
+    ``i`` can be re-run alone with ``run_replication(scenario, seed, i)``. The table is the
     same for any ``workers`` (``None``: every core), ``scheduler`` (Dask address or ``"local"``) and chunk size.
     """
     table = run_points(

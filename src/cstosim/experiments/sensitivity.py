@@ -14,7 +14,7 @@ horizon count as the horizon, i.e. censored, so that means exist), and the proba
 ``any_grant``, ``granted[CANDIDATE]`` and ``ratified[MEMBER]`` (by ``by``, default the horizon).
 
 Reproducible: SALib's sampling and bootstrap use a seed derived from the root seed, and replication ``i`` of
-every point runs on ``replication_seed(seed, i)``.
+every point uses the random numbers of ``(seed, i)``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
-"""Session calendars turned into dated sessions, from uniform random numbers.
+"""Session calendars as date arithmetic: which days of a year a body's sessions can fall on.
 
-A body's sessions for one replication are drawn up front, year by year: in a year with known dates those are
-the regular sessions; otherwise one session per window, on a day drawn uniformly in the window. Extraordinary
-sessions form a Poisson process (count per year by inverse transform, days uniform in the year). Sessions are
-then plain sorted day numbers: the engine waits for the next one with a single timeout, never a daily tick.
+A body meets, each year, once in each of its windows (on a day drawn uniformly in the window) unless the year's
+regular sessions are known (``fixed_dates``); it also meets on known extraordinary dates, and at random
+extraordinary sessions (a Poisson number per year, capped at ``MAX_EXTRAORDINARY_PER_YEAR``, on days uniform in
+the year). A body may also meet a fixed number of days from every session of another body (``with_body``).
 
-``CalendarPlan`` does the date arithmetic once per scenario, so that drawing a replication's sessions is a
-few additions per year.
+``CalendarPlan`` answers the arithmetic for one body (a year's windows as day ranges, its known sessions, the
+number of extraordinary sessions a uniform number gives) and keeps each year's answer once computed, so the
+engine can draw a replication's sessions year by year, only for the years a process asks about.
 """
 
 from __future__ import annotations
@@ -15,74 +16,87 @@ import bisect
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cstosim.model.scenario import Body, SessionCalendar, SessionWindow
 
 MAX_EXTRAORDINARY_PER_YEAR = 4
 
 
-def draws_per_year(calendar: SessionCalendar | None) -> int:
-    """Uniform numbers one calendar year of this calendar consumes (fixed, so draws line up across scenarios)."""
-    if calendar is None:
-        return 0
-    return len(calendar.windows) + 1 + MAX_EXTRAORDINARY_PER_YEAR
-
-
-@dataclass(frozen=True)
-class _YearPlan:
-    windows: tuple[tuple[int, int], ...]  # (first day, number of days) of each window; empty in a known year
-    first_day: int  # the year's 1 January, as a day from the start
-    length: int  # days in the year
-
-
-@dataclass(frozen=True)
 class CalendarPlan:
-    """One body's calendar over a range of years, as days from the scenario's start."""
+    """One body's calendar as days from the scenario's start."""
 
-    body: str
-    years: tuple[_YearPlan, ...]
-    known_days: tuple[int, ...]  # fixed and known extraordinary sessions
-    extraordinary_cdf: tuple[float, ...]  # P(N <= k) for k = 0 .. MAX_EXTRAORDINARY_PER_YEAR - 1
-    follows: str | None
-    offset_days: int
+    def __init__(self, body: str, calendar: SessionCalendar, start: dt.date) -> None:
+        self.body = body
+        self.start = start
+        self.follows = calendar.with_body
+        self.offset_days = calendar.offset_days
+        self.window_count = len(calendar.windows)
+        self._windows = calendar.windows
+        self._fixed_years = frozenset(date.year for date in calendar.fixed_dates)
+        known: dict[int, list[int]] = {}
+        for date in (*calendar.fixed_dates, *calendar.extraordinary_dates):
+            known.setdefault(date.year, []).append((date - start).days)
+        self._known = {year: tuple(sorted(set(days))) for year, days in known.items()}
+        self.extraordinary_cdf = _poisson_cdf(calendar.extraordinary_per_year)
+        self._years: dict[int, tuple[tuple[tuple[int, int], ...], int, int]] = {}
 
-    @classmethod
-    def of(cls, body: Body, start: dt.date, first_year: int, last_year: int) -> CalendarPlan:
-        calendar = body.calendar
-        assert calendar is not None, f"body {body.id} has no calendar"
-        known_years = {date.year for date in calendar.fixed_dates}
-        years = []
-        for year in range(first_year, last_year + 1):
-            windows = () if year in known_years else tuple(_window_days(w, year, start) for w in calendar.windows)
-            first_day = (dt.date(year, 1, 1) - start).days
-            years.append(_YearPlan(windows, first_day, (dt.date(year + 1, 1, 1) - start).days - first_day))
-        known = [(date - start).days for date in (*calendar.fixed_dates, *calendar.extraordinary_dates)]
-        return cls(
-            body=body.id,
-            years=tuple(years),
-            known_days=tuple(known),
-            extraordinary_cdf=_poisson_cdf(calendar.extraordinary_per_year),
-            follows=calendar.with_body,
-            offset_days=calendar.offset_days,
-        )
+    def year(self, year: int) -> tuple[tuple[tuple[int, int], ...], int, int]:
+        """The year's windows as (first day, number of days), empty in a year with known regular sessions; and
+        the year's first day and length."""
+        plan = self._years.get(year)
+        if plan is None:
+            windows = (
+                () if year in self._fixed_years else tuple(_window_days(w, year, self.start) for w in self._windows)
+            )
+            first_day = (dt.date(year, 1, 1) - self.start).days
+            length = 366 if _leap(year) else 365
+            plan = self._years[year] = (windows, first_day, length)
+        return plan
 
-    def draw(self, uniforms: Sequence[Sequence[float]], followed: Sequence[int] = ()) -> tuple[int, ...]:
-        """The sorted session days, from one row of uniforms per year (and the followed body's sessions)."""
-        days = set(self.known_days)
-        days.update(day + self.offset_days for day in followed)
+    def draws_windows(self, year: int) -> bool:
+        """Whether the year's regular sessions are drawn in the windows (no known dates that year)."""
+        return year not in self._fixed_years and self.window_count > 0
+
+    @property
+    def has_extraordinary(self) -> bool:
+        return bool(self.extraordinary_cdf)
+
+    def known_days(self, year: int) -> tuple[int, ...]:
+        """Known sessions of the year (fixed and extraordinary dates), sorted."""
+        return self._known.get(year, ())
+
+    def known_before(self, year: int) -> tuple[int, ...]:
+        """Known sessions in years before ``year``, sorted."""
+        return tuple(sorted(day for known_year, days in self._known.items() if known_year < year for day in days))
+
+    def extraordinary_count(self, u: float) -> int:
+        """The number of random extraordinary sessions in a year, from a uniform number (inverse transform)."""
         cdf = self.extraordinary_cdf
-        for year, u in zip(self.years, uniforms, strict=True):
-            for number, (first, length) in enumerate(year.windows):
-                days.add(first + int(u[number] * length))
-            slot = len(year.windows)
-            if cdf and u[slot] >= cdf[0]:
-                count = bisect.bisect_right(cdf, u[slot])
-                days.update(year.first_day + int(u[slot + 1 + k] * year.length) for k in range(count))
-        return tuple(sorted(days))
+        if not cdf or u < cdf[0]:
+            return 0
+        return bisect.bisect_right(cdf, u)
 
 
-def calendar_plans(bodies: Sequence[Body], start: dt.date, first_year: int, last_year: int) -> list[CalendarPlan]:
+class YearIndex:
+    """Which calendar year a day (counted from ``start``) falls in, for days from ``first_year`` on."""
+
+    def __init__(self, start: dt.date, first_year: int) -> None:
+        self.start = start
+        self.first_year = first_year
+        self._starts: list[int] = []
+
+    def year_of(self, day: float) -> int:
+        starts = self._starts
+        whole = math.floor(day)
+        while not starts or starts[-1] <= whole:
+            year = self.first_year + len(starts)
+            if year > dt.MAXYEAR:
+                break
+            starts.append((dt.date(year, 1, 1) - self.start).days)
+        return self.first_year + bisect.bisect_right(starts, whole) - 1
+
+
+def calendar_plans(bodies: Sequence[Body], start: dt.date) -> list[CalendarPlan]:
     """Plans for every body with a calendar, ordered so that a body comes after the body it follows."""
     plans: list[CalendarPlan] = []
     pending = [body for body in bodies if body.calendar is not None]
@@ -92,7 +106,8 @@ def calendar_plans(bodies: Sequence[Body], start: dt.date, first_year: int, last
         if not ready:
             raise ValueError(f"calendars follow each other in a cycle: {', '.join(b.id for b in pending)}")
         for body in ready:
-            plans.append(CalendarPlan.of(body, start, first_year, last_year))
+            assert body.calendar is not None
+            plans.append(CalendarPlan(body.id, body.calendar, start))
             pending.remove(body)
     return plans
 
@@ -103,6 +118,10 @@ def next_session(sessions: Sequence[int], day: float) -> int | None:
     return sessions[index] if index < len(sessions) else None
 
 
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
 def _window_days(window: SessionWindow, year: int, start: dt.date) -> tuple[int, int]:
     first = dt.date(year, window.start_month, min(window.start_day, _month_length(year, window.start_month)))
     last = dt.date(year, window.end_month, min(window.end_day, _month_length(year, window.end_month)))
@@ -110,8 +129,9 @@ def _window_days(window: SessionWindow, year: int, start: dt.date) -> tuple[int,
 
 
 def _month_length(year: int, month: int) -> int:
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return (following - dt.timedelta(days=1)).day
+    if month == 12:
+        return 31
+    return (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
 
 
 def _poisson_cdf(rate: float) -> tuple[float, ...]:
