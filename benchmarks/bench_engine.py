@@ -1,12 +1,17 @@
-"""Engine speed: replications per second on one core, against a bare SimPy loop firing as many events.
+"""Engine speed: replications per second on one core, where the time goes, and the cost of drawing numbers.
 
-    python benchmarks/bench_engine.py [--scenario csto-2018] [--replications 5000] [--repeats 5]
+    python benchmarks/bench_engine.py [--scenario csto-2018] [--replications 20000] [--repeats 5]
 
-Prints, for the scenario: replications per second (median of the repeats), SimPy events per replication
-(counted by stepping a counting environment), and the rate of a bare SimPy loop that creates an environment
-per replication and fires the same number of timeout events from one process. Their ratio is the engine's
-overhead over SimPy itself (target: the engine at no less than half the bare rate, and at least 3,000
-replications per second on one core).
+Prints, for the scenario:
+- replications per second of ``Simulator.run_many`` (bulk runs: milestones only), median of the repeats
+  (target: at least 8,000 per second on one core for csto-2018);
+- SimPy events per replication, and the rate of a bare SimPy loop firing as many timeouts, for scale;
+- microseconds per replication in each step: the keyed random numbers (Philox, computed a batch of
+  replications at a time), the set-up of a replication, and the SimPy run;
+- the cost of drawing the same count of numbers the way the engine did before keyed numbers (a
+  ``SeedSequence`` spawned per replication, a ``Generator``, one ``random(n)`` call), for comparison.
+Timings are wall-clock medians on a machine that may be shared: quote ratios and medians, and rerun when the
+machine is busy.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from unittest import mock
 import numpy as np
 import simpy
 
-from cstosim import load_scenario, run_replication
+from cstosim import load_scenario
 from cstosim.engine import Simulator
-from cstosim.engine.draws import Draws
+from cstosim.engine.random_numbers import RandomNumbers
 from cstosim.engine.simulation import _Replication
 
 
@@ -35,42 +40,66 @@ class CountingEnvironment(simpy.Environment):
         super().step()
 
 
-def events_per_replication(scenario_name: str, replications: int) -> float:
-    scenario = load_scenario(scenario_name)
+def events_per_replication(simulator: Simulator, replications: int) -> float:
     CountingEnvironment.processed = 0
     with mock.patch("cstosim.engine.simulation.simpy.Environment", CountingEnvironment):
-        for index in range(replications):
-            run_replication(scenario, 0, index)
+        for _ in simulator.run_many(0, range(replications)):
+            pass
     return CountingEnvironment.processed / replications
 
 
-def engine_rate(scenario_name: str, replications: int) -> float:
-    simulator = Simulator(load_scenario(scenario_name))
+def engine_rate(simulator: Simulator, replications: int, seed: int) -> float:
     started = time.perf_counter()
-    for index in range(replications):
-        simulator.run(0, index)
+    for _ in simulator.run_many(seed, range(replications)):
+        pass
     return replications / (time.perf_counter() - started)
 
 
-def breakdown(scenario_name: str, replications: int) -> dict[str, float]:
-    """Microseconds per replication in each step of ``Simulator.run``: seeding, drawing the uniforms, setting up
-    the replication (sessions, state, environment), and running the SimPy processes to the horizon."""
-    simulator = Simulator(load_scenario(scenario_name))
-    steps = {"seed and generator": 0.0, "uniforms (Draws)": 0.0, "set-up (sessions, state)": 0.0, "SimPy run": 0.0}
+def breakdown(simulator: Simulator, replications: int) -> dict[str, float]:
+    """Microseconds per replication in each step of ``run_many``."""
+    steps = {"random numbers (keyed, batched)": 0.0, "set-up (state, sessions)": 0.0, "SimPy run": 0.0}
     names = list(steps)
-    for index in range(replications):
-        t0 = time.perf_counter()
-        rng = np.random.default_rng(0, index)
-        t1 = time.perf_counter()
-        draws = Draws(simulator.layout, rng)
-        t2 = time.perf_counter()
+    numbers = iter(simulator.keys.draws(RandomNumbers(1), range(replications)))
+    clock = time.perf_counter
+    for _ in range(replications):
+        t0 = clock()
+        draws = next(numbers)
+        t1 = clock()
         replication = _Replication(simulator, draws)
-        t3 = time.perf_counter()
+        t2 = clock()
         replication.run()
-        t4 = time.perf_counter()
-        for name, (start, end) in zip(names, [(t0, t1), (t1, t2), (t2, t3), (t3, t4)], strict=True):
+        t3 = clock()
+        for name, (start, end) in zip(names, [(t0, t1), (t1, t2), (t2, t3)], strict=True):
             steps[name] += end - start
     return {name: total / replications * 1e6 for name, total in steps.items()}
+
+
+def on_demand(simulator: Simulator, replications: int) -> tuple[float, float]:
+    """Numbers computed one by one per replication (keys not computed ahead), and microseconds for each."""
+    count = 0
+    original = RandomNumbers.uniform
+
+    def counting(self: RandomNumbers, replication: int, key: tuple[str | int, ...]) -> float:
+        nonlocal count
+        count += 1
+        return original(self, replication, key)
+
+    with mock.patch.object(RandomNumbers, "uniform", counting):
+        for _ in simulator.run_many(2, range(replications)):
+            pass
+    numbers = RandomNumbers(3)
+    started = time.perf_counter()
+    for index in range(20000):
+        numbers.uniform(index, ("vote", "a candidate", 3, "a member"))
+    return count / replications, (time.perf_counter() - started) / 20000 * 1e6
+
+
+def former_drawing(count: int, replications: int) -> float:
+    """Microseconds per replication to draw ``count`` numbers as the engine did before keyed numbers."""
+    started = time.perf_counter()
+    for index in range(replications):
+        np.random.default_rng(np.random.SeedSequence(1, spawn_key=(index,))).random(count).tolist()
+    return (time.perf_counter() - started) / replications * 1e6
 
 
 def bare_rate(events: int, replications: int) -> float:
@@ -92,32 +121,41 @@ def bare_rate(events: int, replications: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="csto-2018")
-    parser.add_argument("--replications", type=int, default=5000)
+    parser.add_argument("--replications", type=int, default=20000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    events = events_per_replication(args.scenario, min(args.replications, 2000))
-    engine = [engine_rate(args.scenario, args.replications) for _ in range(args.repeats)]
+    simulator = Simulator(load_scenario(args.scenario))
+    events = events_per_replication(simulator, min(args.replications, 5000))
+    engine = [engine_rate(simulator, args.replications, seed) for seed in range(args.repeats)]
     bare = [bare_rate(round(events), args.replications) for _ in range(args.repeats)]
     engine_median, bare_median = statistics.median(engine), statistics.median(bare)
-    print(f"scenario                       {args.scenario}")
-    print(f"SimPy events per replication   {events:.1f}")
+    print(f"scenario                        {args.scenario}")
+    print(f"keys computed ahead             {len(simulator.keys)} per replication")
+    print(f"SimPy events per replication    {events:.1f}")
     print(
-        f"engine replications/s          {engine_median:,.0f}  (median of {args.repeats}; "
-        f"min {min(engine):,.0f}, max {max(engine):,.0f})"
+        f"engine replications/s           {engine_median:,.0f}  (median of {args.repeats}; "
+        f"min {min(engine):,.0f}, max {max(engine):,.0f}; target >= 8,000: "
+        f"{'met' if engine_median >= 8000 else 'NOT met'})"
     )
-    print(f"bare SimPy loop replications/s {bare_median:,.0f}  (same number of events)")
-    print(f"engine / bare                  {engine_median / bare_median:.2f}  (target >= 0.50)")
-    print(f"target >= 3,000 replications/s {'met' if engine_median >= 3000 else 'NOT met'}")
+    print(f"bare SimPy loop replications/s  {bare_median:,.0f}  (as many timeout events)")
+    print(f"engine / bare                   {engine_median / bare_median:.2f}")
     print("\nwhere a replication's time goes (microseconds, one pass)")
-    steps = breakdown(args.scenario, args.replications)
+    steps = breakdown(simulator, args.replications)
     for name, micros in steps.items():
-        print(f"  {name:<28} {micros:7.1f}")
-    bare_micros = 1e6 / bare_median
-    print(f"  {'total':<28} {sum(steps.values()):7.1f}   bare SimPy loop: {bare_micros:.1f} for as many events")
+        print(f"  {name:<34} {micros:7.1f}")
+    print(f"  {'total':<34} {sum(steps.values()):7.1f}")
+    per_replication, each = on_demand(simulator, min(args.replications, 5000))
+    keyed = steps["random numbers (keyed, batched)"] + per_replication * each
     print(
-        f"  SimPy run per event          {steps['SimPy run'] / events:7.2f}   bare: {bare_micros / events:.2f} "
-        f"(the engine's events are process starts, waits on shared events and timeouts; the bare loop's are timeouts)"
+        f"\nrandom numbers per replication: {len(simulator.keys)} computed ahead "
+        f"({steps['random numbers (keyed, batched)']:.1f} us) and {per_replication:.1f} on demand "
+        f"({each:.1f} us each): {keyed:.1f} us in all"
+    )
+    former = statistics.median(former_drawing(len(simulator.keys), args.replications // 4) for _ in range(3))
+    print(
+        f"the same {len(simulator.keys)} numbers drawn as before keyed numbers (a SeedSequence spawned per "
+        f"replication, a Generator, one random call): {former:.1f} us"
     )
 
 

@@ -185,7 +185,7 @@ def test_invariants_of_every_replication(seed, name):
     from cstosim import load_scenario
 
     scenario = load_scenario(name)
-    result = Simulator(scenario).run(seed, 0)
+    result = Simulator(scenario, detail=True).run(seed, 0)
     days = [entry.day for entry in result.log]
     assert days == sorted(days), "the log is in date order"
     assert all(day <= scenario.horizon_day for day in days)

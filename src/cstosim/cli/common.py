@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from cstosim.engine.random_numbers import MAX_SEED
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files import DEFAULT_SCENARIO, ScenarioError, load_scenario
 
@@ -40,7 +41,7 @@ def replications_option(default: int | None, help: str) -> Decorator:
 def seed_option(
     help: str = "Root seed; the same seed gives the same results. Default: fresh, and printed.",
 ) -> Decorator:
-    return click.option("--seed", type=click.IntRange(min=0), default=None, help=help)
+    return click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None, help=help)
 
 
 def out_option(help: str) -> Decorator:

@@ -43,13 +43,25 @@ _TO_UNIT = 1.0 / (1 << 53)
 def philox4x32(counter: Sequence[int], key: Sequence[int]) -> tuple[int, int, int, int]:
     """Philox4x32-10 of a counter (four 32-bit words) under a key (two 32-bit words), in plain Python."""
     c0, c1, c2, c3 = counter
+    return _philox_rounds(c0, c1, c2, c3, round_keys(key))
+
+
+def round_keys(key: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """The key of each of the ten rounds (the Weyl sequence from ``key``), worked out once per seed."""
     k0, k1 = key
+    keys = []
     for _ in range(_ROUNDS):
-        p0 = _MULTIPLIER_0 * c0
-        p1 = _MULTIPLIER_1 * c2
-        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & _MASK32, (p0 >> 32) ^ c3 ^ k1, p0 & _MASK32
+        keys.append((k0, k1))
         k0 = (k0 + _WEYL_0) & _MASK32
         k1 = (k1 + _WEYL_1) & _MASK32
+    return tuple(keys)
+
+
+def _philox_rounds(c0: int, c1: int, c2: int, c3: int, keys: tuple[tuple[int, int], ...]) -> tuple[int, int, int, int]:
+    for k0, k1 in keys:
+        p0 = 0xD2511F53 * c0  # _MULTIPLIER_0, written out: this loop is the hot path of on-demand draws
+        p1 = 0xCD9E8D57 * c2  # _MULTIPLIER_1
+        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & 0xFFFFFFFF, (p0 >> 32) ^ c3 ^ k1, p0 & 0xFFFFFFFF
     return c0, c1, c2, c3
 
 
@@ -90,10 +102,13 @@ def key_hash(key: DrawKey) -> tuple[int, int]:
     return value & _MASK32, value >> 32
 
 
+MAX_SEED = 2**64 - 1  # seeds are recorded in every result row as an unsigned 64-bit integer
+
+
 def seed_key(seed: int) -> tuple[int, int]:
-    """The Philox key of a root seed: two 32-bit words from ``SeedSequence(seed)`` (any non-negative int)."""
-    if seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0 (got {seed})")
+    """The Philox key of a root seed: two 32-bit words from ``SeedSequence(seed)``."""
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1 (got {seed})")
     words = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint32)
     return int(words[0]), int(words[1])
 
@@ -101,11 +116,12 @@ def seed_key(seed: int) -> tuple[int, int]:
 class RandomNumbers:
     """The uniform numbers of one experiment (one root seed), addressed by replication and draw key."""
 
-    __slots__ = ("key", "seed")
+    __slots__ = ("_round_keys", "key", "seed")
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.key = seed_key(seed)
+        self._round_keys = round_keys(self.key)
 
     def __repr__(self) -> str:
         return f"RandomNumbers(seed={self.seed})"
@@ -113,8 +129,8 @@ class RandomNumbers:
     def uniform(self, replication: int, key: DrawKey) -> float:
         """The number in [0, 1) that decides ``key`` in replication ``replication``."""
         h0, h1 = key_hash(key)
-        out = philox4x32((replication & _MASK32, replication >> 32, h0, h1), self.key)
-        return ((out[0] << 21) ^ (out[1] >> 11)) * _TO_UNIT
+        o0, o1, _, _ = _philox_rounds(replication & _MASK32, replication >> 32, h0, h1, self._round_keys)
+        return ((o0 << 21) ^ (o1 >> 11)) * _TO_UNIT
 
     def uniforms(self, replications: Sequence[int] | np.ndarray, keys: Sequence[DrawKey]) -> np.ndarray:
         """A ``len(replications) x len(keys)`` array: row ``i`` holds the numbers of ``keys`` in replication

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cstosim.engine.events import Adopted, Applied, EnteredIntoForce, Event, Granted, Ratified, Reviewed
 
 
-@dataclass(frozen=True)
-class ReplicationResult:
+class ReplicationResult(NamedTuple):
+    """One replication: immutable (a named tuple, cheap to build in bulk runs)."""
+
     scenario: str
     start: dt.date
     horizon_day: int
@@ -27,9 +28,9 @@ class ReplicationResult:
     applications: tuple[Applied, ...]
     reviews: tuple[Reviewed, ...]
     grants: tuple[Granted, ...]
-    log: tuple[Event, ...]
-    # Body id -> session days up to the horizon; ``None`` unless the simulator was asked to record sessions
-    # (bulk runs draw a session year only when a process needs it).
+    # Every event in the order of their days, and body id -> session days up to the horizon: only from a
+    # simulator run with ``detail`` (stories, timelines, facts); bulk runs keep the milestones above alone.
+    log: tuple[Event, ...] = ()
     sessions: Mapping[str, tuple[int, ...]] | None = None
 
     def date(self, day: float) -> dt.date:

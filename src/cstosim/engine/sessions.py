@@ -3,8 +3,8 @@
 Each year's sessions of a body depend only on that body, that year and the year's own draw keys (and, for a
 body that meets around another's sessions, on the other body's neighbouring years), so years can be drawn in
 any order and a horizon far in the future costs nothing until a process waits that long. ``SessionPlan`` holds
-what is shared by all replications of a scenario (the calendars, and the columns of the keys computed ahead);
-``Sessions`` is one replication's view.
+what is shared by all replications of a scenario (each body-year's arithmetic, worked out once, and the columns
+of the keys computed ahead); ``Sessions`` is one replication's view.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+from typing import NamedTuple
 
 from cstosim.engine.draws import (
     Draws,
@@ -20,10 +21,22 @@ from cstosim.engine.draws import (
     extraordinary_day_key,
     session_window_key,
 )
-from cstosim.model.calendar import YearIndex, calendar_plans
+from cstosim.engine.random_numbers import DrawKey
+from cstosim.model.calendar import CalendarPlan, YearIndex, calendar_plans
 from cstosim.model.scenario import Body
 
 YEARS_AHEAD = 60  # years from the first simulated year whose session keys are computed ahead for every replication
+
+
+class _BodyYear(NamedTuple):
+    """What drawing one body's sessions in one year takes, worked out once per scenario."""
+
+    known: tuple[int, ...]  # known sessions of the year
+    windows: tuple[tuple[int, int, int, DrawKey], ...]  # first day, days, column (-1: none) and key of each window
+    first_day: int
+    length: int
+    extraordinary: CalendarPlan | None  # the calendar, when it has random extraordinary sessions
+    extraordinary_count: tuple[int, DrawKey]  # column (-1: none) and key of the year's extraordinary count
 
 
 class SessionPlan:
@@ -34,16 +47,38 @@ class SessionPlan:
         self.first_year = (start + dt.timedelta(days=origin_day)).year
         self.last_year = horizon.year
         self.years = YearIndex(start, self.first_year)
-        # Columns of the keys computed ahead: (body, year) -> window columns, extraordinary-count column.
-        self.window_columns: dict[tuple[str, int], tuple[int, ...]] = {}
-        self.count_columns: dict[tuple[str, int], int] = {}
-        for body, plan in self.plans.items():
+        self._keys = keys
+        self._body_years: dict[tuple[str, int], _BodyYear] = {}
+        for body in self.plans:
             for year in range(self.first_year, min(self.last_year, self.first_year + YEARS_AHEAD) + 1):
-                if plan.draws_windows(year):
-                    columns = tuple(keys.add(session_window_key(body, year, w)) for w in range(plan.window_count))
-                    self.window_columns[body, year] = columns
-                if plan.has_extraordinary:
-                    self.count_columns[body, year] = keys.add(extraordinary_count_key(body, year))
+                self.body_year(body, year, ahead=True)
+
+    def body_year(self, body: str, year: int, ahead: bool = False) -> _BodyYear:
+        """The arithmetic of ``body``'s sessions in ``year``; with ``ahead``, its keys join the table."""
+        found = self._body_years.get((body, year))
+        if found is not None:
+            return found
+        plan = self.plans[body]
+        windows, first_day, length = plan.year(year)
+        window_keys = [session_window_key(body, year, number) for number in range(len(windows))]
+        count_key = extraordinary_count_key(body, year)
+        if ahead:
+            window_columns = [self._keys.add(key) for key in window_keys]
+            count_column = self._keys.add(count_key) if plan.has_extraordinary else -1
+        else:
+            window_columns, count_column = [-1] * len(windows), -1
+        found = self._body_years[body, year] = _BodyYear(
+            plan.known_days(year),
+            tuple(
+                (first, days, column, key)
+                for (first, days), column, key in zip(windows, window_columns, window_keys, strict=True)
+            ),
+            first_day,
+            length,
+            plan if plan.has_extraordinary else None,
+            (count_column, count_key),
+        )
+        return found
 
 
 class Sessions:
@@ -58,54 +93,63 @@ class Sessions:
 
     def next_session(self, body: str, day: float) -> int | None:
         """The first session of ``body`` on or after ``day`` (the same day still counts), or ``None`` if there
-        is none by the end of the horizon's year."""
+        is none by the end of the horizon's year.
+
+        A body that meets around another's sessions has two kinds of session: its own (windows, known dates,
+        extraordinary ones) and the other body's shifted by the offset; its next session is the earlier of the
+        next of each kind.
+        """
         plan = self._plan
         whole = math.ceil(day)
+        found = None
         year = max(plan.years.year_of(whole), plan.first_year)
         while year <= plan.last_year:
-            days = self.year(body, year)
-            index = bisect.bisect_left(days, whole)
-            if index < len(days):
-                return days[index]
+            days = self._years.get((body, year))
+            if days is None:
+                days = self.own_year(body, year)
+            if days and days[-1] >= whole:
+                found = days[bisect.bisect_left(days, whole)]
+                break
             year += 1
-        return None
+        calendar = plan.plans[body]
+        if calendar.follows is not None:
+            offset = calendar.offset_days
+            led = self.next_session(calendar.follows, whole - offset)
+            if led is not None and (found is None or led + offset < found):
+                found = led + offset
+        return found
 
     def until(self, body: str, day: int) -> tuple[int, ...]:
         """Every session of ``body`` up to ``day`` (known sessions before the first simulated year included)."""
         plan = self._plan
         calendar = plan.plans[body]
-        days = list(calendar.known_before(plan.first_year))
+        days = set(calendar.known_before(plan.first_year))
         last = min(plan.years.year_of(day), plan.last_year)
         for year in range(plan.first_year, last + 1):
-            days.extend(self.year(body, year))
-        return tuple(d for d in days if d <= day)
+            days.update(self.own_year(body, year))
+        if calendar.follows is not None:
+            days.update(led + calendar.offset_days for led in self.until(calendar.follows, day - calendar.offset_days))
+        return tuple(sorted(d for d in days if d <= day))
 
-    def year(self, body: str, year: int) -> tuple[int, ...]:
-        """The sorted session days of ``body`` in calendar ``year``."""
+    def own_year(self, body: str, year: int) -> tuple[int, ...]:
+        """The sorted session days of ``body`` in calendar ``year`` from its own calendar (not those it holds
+        around another body's sessions)."""
         sessions = self._years.get((body, year))
         if sessions is None:
             sessions = self._years[body, year] = self._draw_year(body, year)
         return sessions
 
     def _draw_year(self, body: str, year: int) -> tuple[int, ...]:
-        plan, draws = self._plan, self._draws
-        calendar = plan.plans[body]
-        windows, first_day, length = calendar.year(year)
-        days = set(calendar.known_days(year))
-        if windows:
-            columns = plan.window_columns.get((body, year))
-            for number, (first, span) in enumerate(windows):
-                u = draws.values[columns[number]] if columns else draws[session_window_key(body, year, number)]
-                days.add(first + int(u * span))
-        if calendar.has_extraordinary:
-            column = plan.count_columns.get((body, year))
-            u = draws.values[column] if column is not None else draws[extraordinary_count_key(body, year)]
-            for number in range(calendar.extraordinary_count(u)):
-                days.add(first_day + int(draws[extraordinary_day_key(body, year, number)] * length))
-        if calendar.follows is not None:
-            offset = calendar.offset_days
-            low, high = first_day - offset, first_day + length - offset  # the followed body's days that land in year
-            for leader_year in range(plan.years.year_of(low), plan.years.year_of(high - 1) + 1):
-                if plan.first_year <= leader_year <= plan.last_year:
-                    days.update(d + offset for d in self.year(calendar.follows, leader_year) if low <= d < high)
-        return tuple(sorted(days))
+        draws = self._draws
+        values = draws.values
+        plan = self._plan.body_year(body, year)
+        days = list(plan.known)
+        for first, span, column, key in plan.windows:
+            days.append(first + int((values[column] if column >= 0 else draws[key]) * span))
+        calendar = plan.extraordinary
+        if calendar is not None:
+            column, key = plan.extraordinary_count
+            count = calendar.extraordinary_count(values[column] if column >= 0 else draws[key])
+            for number in range(count):
+                days.append(plan.first_day + int(draws[extraordinary_day_key(body, year, number)] * plan.length))
+        return tuple(sorted(set(days))) if len(days) > 1 else tuple(days)

@@ -17,6 +17,7 @@ changes of participation) are settled when the replication starts and logged on 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Generator, Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -55,7 +56,7 @@ from cstosim.model.scenario import (
 
 Process = Generator[simpy.Event, Any, None]
 
-APPLICATIONS_AHEAD = 2  # applications per candidate whose keys are computed ahead for every replication
+APPLICATIONS_AHEAD = 1  # applications per candidate whose keys are computed ahead for every replication
 DEFERRALS_AHEAD = 2  # deferrals per application whose keys are computed ahead
 
 
@@ -64,7 +65,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0) -> Repl
 
     The result is the row ``replication`` of any run of ``scenario`` with that seed.
     """
-    return Simulator(scenario, record_sessions=True).run(seed, replication)
+    return Simulator(scenario, detail=True).run(seed, replication)
 
 
 def origin_day(scenario: Scenario) -> int:
@@ -100,31 +101,70 @@ class _ReviewStagePlan(NamedTuple):
     visit: int  # 1 for the first stage at this body, 2 for the second, ...
 
 
-class _CandidatePlan(NamedTuple):
-    candidate: Candidate
-    failures: tuple[str, ...]
-    stances: tuple[Stance, ...]  # one per member, in member order
-    applies: DrawKey
-    delay: DrawKey
+class _ApplicationKeys(NamedTuple):
+    """The keys of one application's choices (for ``Draws`` lookups on the hot path)."""
+
+    stages: tuple[DrawKey, ...]  # one per review stage
+    votes: tuple[DrawKey, ...]  # one per member, in member order
+    reapplies: DrawKey
+    reapplication_delay: DrawKey
+
+
+class _CandidatePlan:
+    """What a replication needs of a candidate: its admission, stances, and the keys of its choices."""
+
+    __slots__ = ("_applications", "_members", "_stages", "applies", "candidate", "delay", "failures", "stances")
+
+    def __init__(
+        self,
+        candidate: Candidate,
+        failures: tuple[str, ...],
+        stances: tuple[Stance, ...],
+        members: tuple[str, ...],
+        stages: tuple[_ReviewStagePlan, ...],
+    ) -> None:
+        self.candidate = candidate
+        self.failures = failures
+        self.stances = stances  # one per member, in member order
+        self.applies = keys.applies_key(candidate.name)
+        self.delay = keys.application_delay_key(candidate.name)
+        self._members = members
+        self._stages = stages
+        self._applications: dict[int, _ApplicationKeys] = {}
+
+    def application(self, number: int) -> _ApplicationKeys:
+        """The keys of application ``number`` (1 for the first)."""
+        found = self._applications.get(number)
+        if found is None:
+            name = self.candidate.name
+            found = self._applications[number] = _ApplicationKeys(
+                tuple(keys.review_stage_key(name, number, s.body, s.visit) for s in self._stages),
+                tuple(keys.vote_key(name, number, member) for member in self._members),
+                keys.reapplies_key(name, number),
+                keys.reapplication_delay_key(name, number),
+            )
+        return found
 
 
 class Simulator:
     """A scenario prepared for many replications: everything that does not depend on the random numbers.
 
-    ``record_sessions`` keeps every session up to the horizon in the results (for traces, timelines and facts
-    about sessions); without it, a replication draws only the session years its processes ask about.
+    ``detail`` keeps the whole event log and every session up to the horizon in the results (for traces,
+    timelines and facts about sessions or participation); without it a replication records only its milestones
+    (adoption, ratifications, entry into force, applications, reviews, grants) and draws only the session
+    years its processes ask about, which is what bulk runs need.
     """
 
-    def __init__(self, scenario: Scenario, *, record_sessions: bool = False) -> None:
+    def __init__(self, scenario: Scenario, *, detail: bool = False) -> None:
         self.scenario = scenario
-        self.record_sessions = record_sessions
+        self.detail = detail
         self.origin = origin_day(scenario)
         self.keys = table = KeyTable()
         instrument = scenario.instrument
         self.drafting = table.add(keys.drafting_key()) if instrument.drafting is not None else None
         self.entry_into_force_delay = table.add(keys.entry_into_force_delay_key())
-        self.members = tuple(_member_plan(scenario, member, table) for member in scenario.members)
         self.member_names = tuple(member.name for member in scenario.members)
+        self.members = tuple(_member_plan(scenario, member, table) for member in scenario.members)
         self.initial_participation = tuple(member.participation for member in scenario.members)
         self.participation_changes = {
             index: _participation_changes(scenario, member, table)
@@ -146,24 +186,25 @@ class Simulator:
         self.only_ratifiers_vote = instrument.entry_into_force.rule is EntryIntoForceRule.RATIFIERS_ONLY
 
     def _candidate_plan(self, candidate: Candidate, table: KeyTable) -> _CandidatePlan:
-        name = candidate.name
+        members = self.scenario.members
         plan = _CandidatePlan(
             candidate,
-            criteria_failures(candidate, [m.name for m in self.scenario.members]),
-            tuple(member.stance_towards(candidate) for member in self.scenario.members),
-            keys.applies_key(name),
-            keys.application_delay_key(name),
+            criteria_failures(candidate, self.member_names),
+            tuple(member.stance_towards(candidate) for member in members),
+            self.member_names,
+            self.review_stages,
         )
         table.add_all((plan.applies, plan.delay))
         review = self.scenario.organization.review
-        for application in range(1, min(candidate.max_applications, APPLICATIONS_AHEAD) + 1):
-            table.add_all(keys.review_stage_key(name, application, s.body, s.visit) for s in self.review_stages)
+        for number in range(1, min(candidate.max_applications, APPLICATIONS_AHEAD) + 1):
+            application = plan.application(number)
+            table.add_all(application.stages)
             if review.deferral_probability > 0:
                 deferrals = min(review.max_deferrals, DEFERRALS_AHEAD)
-                table.add_all(keys.deferral_key(name, application, d) for d in range(1, deferrals + 1))
-            table.add_all(keys.vote_key(name, application, member) for member in self.member_names)
-            if application < candidate.max_applications:
-                table.add_all((keys.reapplies_key(name, application), keys.reapplication_delay_key(name, application)))
+                table.add_all(keys.deferral_key(candidate.name, number, d) for d in range(1, deferrals + 1))
+            table.add_all(application.votes)
+            if number < candidate.max_applications:
+                table.add_all((application.reapplies, application.reapplication_delay))
         return plan
 
     def draws(self, seed: int, replications: Iterable[int]) -> Iterator[Draws]:
@@ -231,7 +272,7 @@ class _Replication:
         self.values = draws.values
         self.env = simpy.Environment(initial_time=simulator.origin)
         self.sessions = Sessions(simulator.sessions, draws)
-        self.log: list[Event] = []
+        self.log: list[Event] | None = [] if simulator.detail else None
         self.participation = self.plan_participation()
         self.adoption: Adopted | None = None
         self.ratifications: list[Ratified] = []
@@ -250,10 +291,14 @@ class _Replication:
             env.process(self.adopt_instrument())
         horizon = scenario.horizon_day
         env.run(until=horizon + 1)
-        log = self.log
-        log.sort(key=_day_of)
+        log = sorted(self.log, key=_DAY) if self.log is not None else []
+        if log and log[-1].day > horizon:  # stages and applications laid out beyond the horizon did not happen
+            log = [event for event in log if event.day <= horizon]
+        applications = self.applications
+        if applications and max(a.day for a in applications) > horizon:
+            applications = [a for a in applications if a.day <= horizon]
         sessions = None
-        if simulator.record_sessions:
+        if simulator.detail:
             sessions = {body: self.sessions.until(body, horizon) for body in simulator.sessions.plans}
         return ReplicationResult(
             scenario=scenario.name,
@@ -265,10 +310,10 @@ class _Replication:
             ratifications=tuple(self.ratifications),
             stalled=tuple(self.stalled),
             entry_into_force=self.entry_into_force,
-            applications=tuple(self.applications),
+            applications=tuple(sorted(applications, key=_DAY)),
             reviews=tuple(self.reviews),
             grants=tuple(self.grants),
-            log=tuple(event for event in log if event.day <= horizon) if log and log[-1].day > horizon else tuple(log),
+            log=tuple(log),
             sessions=sessions,
         )
 
@@ -295,7 +340,8 @@ class _Replication:
     def adopt(self, body: str | None) -> None:
         """Record the adoption and start what follows it: the ratifications, or entry into force at once."""
         self.adoption = Adopted(self.env.now, body)
-        self.log.append(self.adoption)
+        if self.log is not None:
+            self.log.append(self.adoption)
         if not self.scenario.instrument.requires_ratification:
             self.env.process(self.enter_into_force(trigger=None))
             return
@@ -320,10 +366,11 @@ class _Replication:
         for number, (name, delay, column) in enumerate(stages):
             if number == stall_at:
                 self.stalled.append(plan.name)
-                self.log.append(RatificationStalled(plan.name, name, day))
+                if self.log is not None:
+                    self.log.append(RatificationStalled(plan.name, name, day))
                 return None
             day += delay.quantile(values[column])
-            if number < len(stages) - 1:  # the last stage ends with the notification, logged when it happens
+            if self.log is not None and number < len(stages) - 1:  # the last one ends with the notification
                 self.log.append(RatificationStageCompleted(plan.name, name, day))
         return day
 
@@ -331,7 +378,8 @@ class _Replication:
         yield self.env.timeout(max(day - self.env.now, 0))
         ratified = Ratified(plan.name, self.env.now, plan.ratified_day is not None, len(self.ratifications) + 1)
         self.ratifications.append(ratified)
-        self.log.append(ratified)
+        if self.log is not None:
+            self.log.append(ratified)
         if ratified.notification_number == self.simulator.notifications_required:
             yield from self.enter_into_force(trigger=plan.name)
 
@@ -341,7 +389,8 @@ class _Replication:
         if delay > 0:
             yield self.env.timeout(delay)
         self.entry_into_force = EnteredIntoForce(self.env.now, rule.rule.value, trigger)
-        self.log.append(self.entry_into_force)
+        if self.log is not None:
+            self.log.append(self.entry_into_force)
         draws = self.draws
         for plan in self.simulator.candidates:
             if draws[plan.applies] < plan.candidate.application.probability:
@@ -365,7 +414,8 @@ class _Replication:
             dated.sort()
             planned[index] = [(day, state) for day, _, state in dated]
             member = self.simulator.member_names[index]
-            self.log.extend(ParticipationChanged(member, state, day) for day, _, state in dated if day <= horizon)
+            if self.log is not None:
+                self.log.extend(ParticipationChanged(member, state, day) for day, _, state in dated if day <= horizon)
         return planned
 
     def participation_of(self, index: int, day: float) -> Participation:
@@ -380,38 +430,44 @@ class _Replication:
     # Candidates -----------------------------------------------------------------------------------------------
 
     def pursue_status(self, plan: _CandidatePlan) -> Process:
-        """One candidate's applications, each through the review stages and the deciding session."""
-        env, draws, sessions = self.env, self.draws, self.sessions
+        """One candidate's applications, each through the review stages to the deciding sessions and the vote.
+
+        The working stages of a review interact with nothing else, so they are laid out at once, as a member's
+        domestic stages are (each logged on its day); the process sleeps only until the sessions that take the
+        request up, where the deferral and the vote depend on the state of the organization at that time.
+        """
+        env, draws, sessions, log = self.env, self.draws, self.sessions, self.log
         candidate = plan.candidate
-        name = candidate.name
-        start = max(env.now, 0)
-        yield self.wait_until(start + candidate.application.after.quantile(draws[plan.delay]))
+        name, status = candidate.name, candidate.status
         review = self.scenario.organization.review
         deciding = review.deciding_body
-        not_before = env.now  # a re-application is never decided at the session that rejected the last one
+        day = max(env.now, 0) + candidate.application.after.quantile(draws[plan.delay])
+        not_before = day  # a re-application is never decided at the session that rejected the last one
         for attempt in range(1, candidate.max_applications + 1):
-            application = Applied(name, candidate.status, env.now, attempt)
-            self.applications.append(application)
-            self.log.append(application)
+            applied = Applied(name, status, day, attempt)
+            self.applications.append(applied)
+            if log is not None:
+                log.append(applied)
             if plan.failures:
-                self.log.append(FoundInadmissible(name, env.now, plan.failures))
+                if log is not None:
+                    log.append(FoundInadmissible(name, day, plan.failures))
                 return
-            for stage in self.simulator.review_stages:
-                yield env.timeout(
-                    stage.delay.quantile(draws[keys.review_stage_key(name, attempt, stage.body, stage.visit)])
-                )
+            application = plan.application(attempt)
+            for stage, key in zip(self.simulator.review_stages, application.stages, strict=True):
+                day += stage.delay.quantile(draws[key])
                 if stage.at_session:
-                    session = sessions.next_session(stage.body, env.now)
+                    session = sessions.next_session(stage.body, day)
                     if session is None:
                         return
-                    yield self.wait_until(session)
-                self.log.append(ReviewStageCompleted(name, stage.body, env.now, attempt))
-            session = sessions.next_session(deciding, max(env.now, not_before))
+                    day = session
+                if log is not None:
+                    log.append(ReviewStageCompleted(name, stage.body, day, attempt))
+            session = sessions.next_session(deciding, max(day, not_before))
             taken_up = 0
             while True:
                 if session is None:
                     return
-                yield self.wait_until(session)
+                yield env.timeout(session - env.now)
                 taken_up += 1
                 if (
                     taken_up > review.max_deferrals
@@ -419,30 +475,33 @@ class _Replication:
                     or draws[keys.deferral_key(name, attempt, taken_up)] >= review.deferral_probability
                 ):
                     break
-                self.log.append(Deferred(name, deciding, env.now, attempt))
+                if log is not None:
+                    log.append(Deferred(name, deciding, env.now, attempt))
                 session = sessions.next_session(deciding, env.now + 1)
-            if self.decide_on(plan, attempt):
+            if self.decide_on(plan, attempt, application.votes):
                 return
             reapplication = candidate.reapplication
-            if (
-                attempt == candidate.max_applications
-                or draws[keys.reapplies_key(name, attempt)] >= reapplication.probability
-            ):
+            if attempt == candidate.max_applications or draws[application.reapplies] >= reapplication.probability:
                 return
             not_before = env.now + 1
-            yield env.timeout(reapplication.after.quantile(draws[keys.reapplication_delay_key(name, attempt)]))
+            day = env.now + reapplication.after.quantile(draws[application.reapplication_delay])
 
-    def decide_on(self, plan: _CandidatePlan, attempt: int) -> bool:
+    def decide_on(self, plan: _CandidatePlan, attempt: int, vote_keys: tuple[DrawKey, ...]) -> bool:
         """Take the votes at the deciding session and record the review; True if the status is granted."""
-        candidate, draws, now = plan.candidate, self.draws, self.env.now
-        bound = {r.member for r in self.ratifications} if self.simulator.only_ratifiers_vote else None
+        candidate, draws, now, simulator = plan.candidate, self.draws, self.env.now, self.simulator
+        bound = {r.member for r in self.ratifications} if simulator.only_ratifiers_vote else None
+        changing = self.participation
         votes: dict[str, Vote] = {}
-        for index, (member, stance) in enumerate(zip(self.simulator.member_names, plan.stances, strict=True)):
-            participation = self.participation_of(index, now)
+        for index, member in enumerate(simulator.member_names):
+            participation = (
+                self.participation_of(index, now) if index in changing else simulator.initial_participation[index]
+            )
             if bound is not None and member not in bound:
-                participation = Participation.SUSPENDED
-            u = draws[keys.vote_key(candidate.name, attempt, member)] if participation is Participation.ACTIVE else 0.0
-            vote = cast_vote(participation, stance, u)
+                continue  # not bound by the instrument: not counted
+            if participation is Participation.ACTIVE:
+                vote = cast_vote(participation, plan.stances[index], draws[vote_keys[index]])
+            else:
+                vote = cast_vote(participation, plan.stances[index], 0.0)  # no choice to draw
             if vote is not None:
                 votes[member] = vote
         decision = decide(votes, self.scenario.organization.consensus)
@@ -457,13 +516,14 @@ class _Replication:
             decision.reason,
         )
         self.reviews.append(review)
-        self.log.append(review)
+        if self.log is not None:
+            self.log.append(review)
         if decision.granted:
             grant = Granted(candidate.name, candidate.status, now)
             self.grants.append(grant)
-            self.log.append(grant)
+            if self.log is not None:
+                self.log.append(grant)
         return decision.granted
 
 
-def _day_of(event: Event) -> float:
-    return event.day
+_DAY = operator.attrgetter("day")

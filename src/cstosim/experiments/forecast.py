@@ -319,7 +319,7 @@ def run_forecast(
     else:
         conditioning = Conditioning(scenario, frozenset(), ())
     simulated = conditioning.scenario
-    simulator = Simulator(simulated, record_sessions=_about_sessions(record))
+    simulator = Simulator(simulated, detail=keep_results or _needs_detail(record))
     adopted_on = simulated.instrument.adopted_on
     adoption_day = simulated.day(adopted_on) if adopted_on is not None else 0
     contradicted = [0] * len(record.facts)
@@ -366,7 +366,7 @@ def run_prior_predictive(
         raise ValueError(f"replications must be >= 1 (got {replications})")
     check_record(record, scenario)
     root_seed = fresh_seed() if seed is None else seed
-    simulator = Simulator(scenario, record_sessions=_about_sessions(record))
+    simulator = Simulator(scenario, detail=_needs_detail(record))
     rows = []
     for replication, result in enumerate(simulator.run_many(root_seed, range(replications))):
         for index, fact in enumerate(record.facts):
@@ -383,5 +383,6 @@ def run_prior_predictive(
     return table
 
 
-def _about_sessions(record: Record) -> bool:
-    return any(fact.event is FactEvent.SESSION for fact in record.facts)
+def _needs_detail(record: Record) -> bool:
+    """Whether checking the record needs the event log and the sessions (``Simulator(detail=True)``)."""
+    return any(fact.event in (FactEvent.SESSION, FactEvent.PARTICIPATION) for fact in record.facts)

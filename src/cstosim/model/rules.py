@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from cstosim.model.scenario import (
     Candidate,
@@ -63,27 +63,33 @@ def cast_vote(participation: Participation, stance: Stance, u: float) -> Vote | 
     return Vote.OBJECT
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     granted: bool
     reason: str
 
 
 def decide(votes: Mapping[str, Vote], policy: ConsensusPolicy) -> Decision:
     """Apply the consensus policy to the counted members' votes."""
-    by_vote: dict[Vote, list[str]] = {vote: [] for vote in Vote}
+    objecting: list[str] = []
+    absent: list[str] = []
+    abstaining: list[str] = []
+    supported = False
     for member, vote in votes.items():
-        by_vote[vote].append(member)
-    objecting = by_vote[Vote.OBJECT]
-    absent = by_vote[Vote.ABSENT]
+        if vote is Vote.SUPPORT:
+            supported = True
+        elif vote is Vote.ABSTAIN:
+            abstaining.append(member)
+        elif vote is Vote.OBJECT:
+            objecting.append(member)
+        else:
+            absent.append(member)
     if policy.absence_counts_as_objection and absent:
         objecting = objecting + absent
         absent = []
     if objecting:
         return Decision(False, f"objection by {', '.join(objecting)}")
-    if not by_vote[Vote.SUPPORT]:
+    if not supported:
         return Decision(False, "no member supported")
-    abstaining = by_vote[Vote.ABSTAIN]
     if policy.rule is ConsensusRule.UNANIMITY and (abstaining or absent):
         return Decision(False, f"unanimity not reached: {_not_supporting(abstaining, absent)}")
     if policy.rule is ConsensusRule.CONSENSUS_OF_PRESENT and abstaining:
