@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import cstosim
-from cstosim.analysis.narrate import readable_path
+from cstosim.analysis.narration import readable_path
 from cstosim.cli import main
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -73,3 +73,4 @@ def test_readable_path_names_list_items():
     assert readable_path(scenario, "candidates[2]") == "candidates[Commonwealth of Independent States]"
     assert readable_path(scenario, "organization.bodies[0].calendar") == "organization.bodies[CSC].calendar"
     assert readable_path(scenario, "organization.review.stages[1]") == "organization.review.stages[1]"
+    assert readable_path(scenario, "organization.statuses[1]") == "organization.statuses[observer]"

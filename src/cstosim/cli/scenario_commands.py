@@ -76,7 +76,7 @@ def describe(scenario: Scenario) -> str:
         "",
         "Sources (where in the file: source)",
     ]
-    from cstosim.analysis.narrate import readable_path
+    from cstosim.analysis.narration import readable_path
 
     paths = {path: readable_path(scenario, path) for path in scenario.sources}
     width = max((len(path) for path in paths.values()), default=0)
