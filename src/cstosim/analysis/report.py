@@ -99,7 +99,7 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
         plots=tuple(_plots(scenario, table, summary, notes)),
         notes=tuple(notes),
         sources=tuple((readable_path(scenario, path), text) for path, text in scenario.sources.items()),
-        documents=tuple(sorted(cited, key=lambda document: document.file)),
+        documents=tuple(document for document in scenario.documents.documents if document in cited),
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
     )
 
