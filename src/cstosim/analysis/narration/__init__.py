@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from cstosim.analysis.narration.events import Outcome, TraceEvent, tell_events, tell_outcome
 from cstosim.analysis.narration.render import Trace
-from cstosim.analysis.narration.rules import Citation, Quote, Rule, process_rules, readable_path
+from cstosim.analysis.narration.rules import Citation, CitedQuote, Rule, process_rules, readable_path
 from cstosim.engine.result import ReplicationResult
 from cstosim.model.scenario import Scenario
 
-__all__ = ["Citation", "Outcome", "Quote", "Rule", "Trace", "TraceEvent", "readable_path", "trace"]
+__all__ = ["Citation", "CitedQuote", "Outcome", "Rule", "Trace", "TraceEvent", "readable_path", "trace"]
 
 
 def trace(

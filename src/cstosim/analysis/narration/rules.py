@@ -21,7 +21,10 @@ NOT_GIVEN = "not given in the scenario file"
 
 
 @dataclass(frozen=True)
-class Quote:
+class CitedQuote:
+    """A quote shown under a rule, with the document it comes from (``cstosim.model.citations.Quote`` is the
+    quote as the sources file holds it, by topic)."""
+
     document: str  # the document's id, as source texts cite it ("seed 003")
     file: str  # where to read it ("seeds/003_....txt")
     text: str  # verbatim
@@ -30,7 +33,7 @@ class Quote:
 @dataclass(frozen=True)
 class Citation:
     source: str  # the scenario's source text (a document, public record with a date, or an assumption)
-    quotes: tuple[Quote, ...] = ()
+    quotes: tuple[CitedQuote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def citation(scenario: Scenario, topic: Topic, *paths: str) -> Citation:
 def quoted(scenario: Scenario, topic: Topic, text: str) -> Citation:
     """``text`` (the scenario's source for a rule) with the quotes on ``topic`` of the documents it cites."""
     quotes = tuple(
-        Quote(document.id, document.file, quote.text)
+        CitedQuote(document.id, document.file, quote.text)
         for document in scenario.documents.cited(text)
         for quote in document.quotes_on(topic)
     )
