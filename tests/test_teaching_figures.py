@@ -68,6 +68,15 @@ def test_process_diagram_is_drawn_from_the_scenario_and_shows_a_changed_rule():
     assert "No ratification" in sco and "Council of Heads of" in sco
 
 
+def test_process_diagram_takes_the_criteria_from_the_file_or_says_it_has_none():
+    csto = texts(cstosim.process_diagram(cstosim.load_scenario("csto-2018")))
+    assert (
+        "Admission criteria: A state must be a UN member" in csto and "contradict the organization's treaties" in csto
+    )
+    plain = texts(cstosim.process_diagram(build(base_table())))
+    assert "Admission criteria: not described in the scenario file." in plain and "UN member" not in plain
+
+
 def test_compare_counts_years_after_adoption():
     fast = build(base_table(members=1, candidates=1))  # in force 100 days after adoption
     slow = build(base_table(members=3, candidates=1))  # in force 300 days after adoption

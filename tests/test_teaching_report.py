@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import cstosim
-from cstosim.analysis.narrate import SEED_FILES, readable_path
+from cstosim.analysis.narration import readable_path
 from cstosim.cli import main
 
 
@@ -42,7 +42,8 @@ def test_report_has_the_scenario_summary_and_sources(page):
     for path in scenario.sources:
         assert f"<code>{readable_path(scenario, path)}</code>" in page
     for number in ("000", "003", "004"):
-        assert f"seeds/{SEED_FILES[number]}" in page
+        document = scenario.documents.document(f"seed {number}")
+        assert document is not None and f"<code>{document.file}</code>" in page
 
 
 def test_report_example_trace_matches_the_replication(page):

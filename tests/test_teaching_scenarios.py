@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import cstosim
-from cstosim.analysis.narrate import readable_path
+from cstosim.analysis.narration import readable_path
 from cstosim.cli import main
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -23,6 +23,23 @@ def test_show_prints_the_scenario_with_every_source():
     for path, source in scenario.sources.items():
         assert f"  {readable_path(scenario, path)} " in result.output and source in result.output
     assert "  members[Armenia].participation_changes[0] " in result.output
+    assert "Statuses:       partner: A partner is" in result.output and "\n                observer: " in result.output
+    assert "Criteria:       A state must be a UN member" in result.output
+    assert "Documents:      seed 000, seed 001, seed 002, seed 003, seed 004, docs/domain.md cited" in result.output
+
+
+def test_show_says_what_a_file_does_not_describe(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["new", "plain"]).exit_code == 0
+    text = (tmp_path / "plain.toml").read_text(encoding="utf-8")
+    described = text.index("[[organization.statuses]]"), text.index("# The decision that creates the statuses.")
+    (tmp_path / "plain.toml").write_text(text[: described[0]] + text[described[1] :], encoding="utf-8")
+    result = runner.invoke(main, ["scenarios", "--show", "plain.toml"])
+    assert result.exit_code == 0, result.output
+    assert "Statuses:       not described in the scenario file" in result.output
+    assert "Criteria:       not described in the scenario file" in result.output
+    assert "Documents:      none: no sources.toml beside the scenario files" in result.output
 
 
 def test_show_an_unknown_scenario_is_a_user_error():
@@ -73,3 +90,4 @@ def test_readable_path_names_list_items():
     assert readable_path(scenario, "candidates[2]") == "candidates[Commonwealth of Independent States]"
     assert readable_path(scenario, "organization.bodies[0].calendar") == "organization.bodies[CSC].calendar"
     assert readable_path(scenario, "organization.review.stages[1]") == "organization.review.stages[1]"
+    assert readable_path(scenario, "organization.statuses[1]") == "organization.statuses[observer]"

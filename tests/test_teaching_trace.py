@@ -1,42 +1,17 @@
-"""The narrated trace: dated events, every milestone, cited rules, quotes verbatim in the seed files."""
+"""The narrated trace: dated events, every milestone, cited rules, quotes from the scenario's sources file."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import cstosim
 from conftest import base_table, build
-from cstosim.analysis.narrate import SEED_FILES, SEED_QUOTES, seeds_cited
 from cstosim.cli import main
-
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-
-
-def test_every_quote_is_verbatim_in_its_seed_file():
-    checked = 0
-    for topic, by_seed in SEED_QUOTES.items():
-        for number, quotes in by_seed.items():
-            text = (SEEDS / SEED_FILES[number]).read_text(encoding="utf-8")
-            for quote in quotes:
-                assert quote in text, f"{topic}: not in seeds/{SEED_FILES[number]}: {quote!r}"
-                checked += 1
-    assert checked >= 10
-
-
-def test_seed_files_named_in_the_catalogue_exist():
-    assert sorted(SEED_FILES.values()) == sorted(path.name for path in SEEDS.glob("*.txt"))
-
-
-def test_seeds_cited_reads_the_forms_scenario_files_use():
-    assert seeds_cited("seeds 000 and 003: the heads of state") == ["000", "003"]
-    assert seeds_cited("seed 003 (consensus); seed 004: no notice") == ["003", "004"]
-    assert seeds_cited("public record, 2018-11-08; assumption") == []
 
 
 def deterministic_trace(**changes):
@@ -91,7 +66,37 @@ def test_inadmissible_candidate_is_explained_by_the_criteria():
     story = cstosim.trace(scenario, cstosim.run_replication(scenario, 3))
     (event,) = [e for e in story.events if e.kind == "inadmissible"]
     assert "has no diplomatic relations with M1" in event.text and event.rules == ("criteria",)
-    assert "public record" in story.rule("criteria").citation.source
+    assert "never granted" in story.rule("criteria").statement
+
+
+def test_an_organization_that_describes_nothing_is_told_what_is_missing_not_given_csto_text():
+    table = base_table(members=2, candidates=2)
+    table["candidates"][1]["status"] = "partner"
+    scenario = build(table)
+    story = cstosim.trace(scenario, cstosim.run_replication(scenario, 1))
+    statuses, criteria = story.rule("statuses"), story.rule("criteria")
+    for status in ("observer", "partner"):
+        assert f"does not say what the {status} status means" in statuses.statement
+    assert "does not describe the organization's admission criteria" in criteria.statement
+    assert "never granted" in criteria.statement
+    for rule in story.rules:
+        assert rule.citation.source == "not given in the scenario file" and not rule.citation.quotes, rule.key
+    text = story.to_text()
+    assert "UN member" not in text and "practical events" not in text and "CSTO" not in text
+
+
+def test_statuses_and_criteria_are_told_in_the_files_words():
+    table = base_table(members=2, candidates=1)
+    table["organization"]["statuses"] = [
+        {"name": "observer", "description": "An observer may sit in on the Council", "source": "assumption: test"}
+    ]
+    table["organization"]["criteria"] = {"description": "Candidates must border a member.", "source": "treaty art. 9"}
+    scenario = build(table)
+    story = cstosim.trace(scenario, cstosim.run_replication(scenario, 1))
+    assert story.rule("statuses").statement == "An observer may sit in on the Council."
+    assert story.rule("statuses").citation.source == "observer: assumption: test"
+    assert story.rule("criteria").statement.startswith("Candidates must border a member. A candidate failing them")
+    assert story.rule("criteria").citation.source == "treaty art. 9"
 
 
 @pytest.mark.parametrize("name", ["csto-2018", "csto-2024", "csto-2018-absence-objects", "sco-like-observer"])
@@ -112,7 +117,10 @@ def test_bundled_traces_tell_every_milestone_and_cite_every_rule(name):
         assert set(event.rules) <= keys
     for rule in story.rules:
         source = rule.citation.source
-        assert rule.citation.quotes or re.search(r"public record|assumption|DOMAIN\.md", source), (rule.key, source)
+        assert rule.citation.quotes or re.search(r"public record|assumption|docs/domain\.md", source), (
+            rule.key,
+            source,
+        )
     applied = {key for event in story.events for key in event.rules}
     assert {"adoption", "entry_into_force"} <= applied
     text = story.to_text()
@@ -127,7 +135,10 @@ def test_csto_trace_quotes_the_seeds_for_ratification_entry_into_force_and_conse
     assert "They require ratification." in quotes["ratification"]
     assert "When this is done, the decision will enter into force immediately" in quotes["entry_into_force"]
     assert any("on the basis of consensus" in q for q in quotes["consensus"])
-    assert all(q.seed == SEED_FILES["003"] for q in story.rule("entry_into_force").citation.quotes)
+    assert all(q.file == "seeds/003_a4e74b3ecd1ffde4.txt" for q in story.rule("entry_into_force").citation.quotes)
+    assert any("practical events" in q for q in quotes["statuses"])
+    assert "public record" in story.rule("criteria").citation.source
+    assert "UN member" in story.rule("criteria").statement
 
 
 def test_another_organization_is_not_credited_with_the_csto_articles():
@@ -154,6 +165,10 @@ def test_cli_trace_formats():
     assert "| date | event | rules |" in markdown.output
     data = json.loads(runner.invoke(main, ["trace", "csto-2024", "--seed", "4", "--format", "json"]).output)
     assert data["scenario"] == "csto-2024" and data["seed"] == 4 and data["replication"] == 0
+    (ratification,) = [rule for rule in data["rules"] if rule["key"] == "ratification"]
+    assert {"document": "seed 003", "file": "seeds/003_a4e74b3ecd1ffde4.txt", "text": "They require ratification."} in (
+        ratification["quotes"]
+    )
     assert data["events"][0]["kind"] == "adoption" and data["events"][0]["date"] == "2018-11-08"
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", event["date"]) for event in data["events"])
     assert {rule["key"] for rule in data["rules"]} >= {"adoption", "ratification", "entry_into_force", "consensus"}

@@ -35,7 +35,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from cstosim.analysis.metrics import Estimate, estimate, metric_names, metric_values
-from cstosim.analysis.narrate import Trace, trace
+from cstosim.analysis.narration import Trace, trace
 from cstosim.analysis.statistics import Summary, summarize
 from cstosim.analysis.sweeps import plot_sweep, sweep_summary
 from cstosim.engine import ReplicationResult, run_replication

@@ -19,12 +19,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cstosim.analysis import plots
-from cstosim.analysis.narrate import SEED_FILES, Trace, readable_path, seeds_cited, trace
+from cstosim.analysis.narration import Trace, readable_path, trace
 from cstosim.analysis.statistics import Summary, summarize
 from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import run_replication
 from cstosim.experiments.files import atomic_path
 from cstosim.experiments.replications import run_replications
+from cstosim.model.citations import Document
 from cstosim.model.scenario import Scenario
 
 
@@ -48,7 +49,7 @@ class Report:
     plots: tuple[Image, ...]
     notes: tuple[str, ...]  # why a plot that would say nothing is left out
     sources: tuple[tuple[str, str], ...]  # (where in the scenario file, source text), in file order
-    seeds: tuple[str, ...]  # seed files the scenario's sources cite
+    documents: tuple[Document, ...]  # the catalogued documents the scenario's sources cite
     created: dt.datetime
 
 
@@ -76,7 +77,7 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
     result = run_replication(scenario, seed, chosen)
     story = trace(scenario, result, seed=seed, replication=chosen)
     notes: list[str] = []
-    cited = sorted({number for text in scenario.sources.values() for number in seeds_cited(text)})
+    cited = scenario.documents.cited("\n".join(scenario.sources.values()))
     return Report(
         scenario=scenario,
         summary=summary,
@@ -98,7 +99,7 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
         plots=tuple(_plots(scenario, table, summary, notes)),
         notes=tuple(notes),
         sources=tuple((readable_path(scenario, path), text) for path, text in scenario.sources.items()),
-        seeds=tuple(SEED_FILES[number] for number in cited),
+        documents=tuple(document for document in scenario.documents.documents if document in cited),
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
     )
 

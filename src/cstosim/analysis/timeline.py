@@ -291,7 +291,7 @@ def process_diagram(scenario: Scenario) -> Figure:
 
     # Row 2: a candidate's request.
     steps: list[tuple[str, str, str]] = [
-        ("Application", f"in writing, once in force; {len(scenario.candidates)} candidates in this scenario", _ORANGE)
+        ("Application", f"once in force; {len(scenario.candidates)} candidates in this scenario", _ORANGE)
     ]
     for stage in org.review.stages:
         session = "; then waits for its next session" if stage.at_session else ""
@@ -342,10 +342,11 @@ def process_diagram(scenario: Scenario) -> Figure:
         for m in scenario.members
         for change in m.participation_changes
     ]
+    # The criteria in the organization's words, from the scenario file; never another organization's wording.
+    criteria = (org.criteria_description or "not described in the scenario file.").rstrip(".") + "."
     rules = [
         f"Consensus rule: {consensus}; one objection always blocks.",
-        "Admission criteria: UN member, diplomatic relations with every member, peaceful settlement of disputes; "
-        "partners: no conflicting security obligations. A candidate failing them is never granted.",
+        f"Admission criteria: {criteria} A candidate failing them is never granted.",
         "Members: "
         + ", ".join(m.name for m in scenario.members)
         + (f". Participation: {'; '.join(participation)}." if participation else " (all active)."),

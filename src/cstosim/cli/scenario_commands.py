@@ -11,6 +11,7 @@ import click
 from cstosim.cli.common import UserError, load
 from cstosim.model.scenario import MemberState, Scenario
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario
+from cstosim.scenario_files.loader import SOURCES_FILE
 
 
 @click.command()
@@ -73,15 +74,33 @@ def describe(scenario: Scenario) -> str:
         + ("; absence counts as an objection" if org.consensus.absence_counts_as_objection else ""),
         f"Members:        {', '.join(_member(m) for m in scenario.members)}",
         f"Candidates:     {', '.join(f'{c.name} ({c.status.value})' for c in scenario.candidates) or 'none'}",
+        *_descriptions(scenario),
         "",
         "Sources (where in the file: source)",
     ]
-    from cstosim.analysis.narrate import readable_path
+    from cstosim.analysis.narration import readable_path
 
     paths = {path: readable_path(scenario, path) for path in scenario.sources}
     width = max((len(path) for path in paths.values()), default=0)
     lines += [f"  {paths[path]:<{width}}  {text}" for path, text in scenario.sources.items()]
     return "\n".join(lines)
+
+
+def _descriptions(scenario: Scenario) -> list[str]:
+    """What the statuses mean, the criteria, and the documents the sources cite, or that the file gives none."""
+    org = scenario.organization
+    statuses = [f"{d.status.value}: {d.description}" for d in org.statuses] or ["not described in the scenario file"]
+    lines = [f"{'Statuses:' if number == 0 else '':<16}{text}" for number, text in enumerate(statuses)]
+    lines.append(f"Criteria:       {org.criteria_description or 'not described in the scenario file'}")
+    catalogue = scenario.documents
+    if catalogue:
+        used = set(catalogue.cited("\n".join(scenario.sources.values())))
+        cited = ", ".join(document.id for document in catalogue.documents if document in used)
+        where = f"of the {len(catalogue.documents)} listed in the {SOURCES_FILE} beside the scenario files"
+        lines.append(f"Documents:      {cited or 'none'} cited, {where}")
+    else:
+        lines.append(f"Documents:      none: no {SOURCES_FILE} beside the scenario files")
+    return lines
 
 
 def _member(member: MemberState) -> str:

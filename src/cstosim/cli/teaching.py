@@ -33,7 +33,7 @@ from cstosim.experiments.replications import fresh_seed
 @click.option("--sources/--no-sources", default=True, show_default=True, help="Text format: show rules and sources.")
 def trace(scenario: str, seed: int, replication: int, output_format: str, sources: bool) -> None:
     """Tell one replication of SCENARIO as dated events, citing the source of every rule applied."""
-    from cstosim.analysis.narrate import trace as tell
+    from cstosim.analysis.narration import trace as tell
     from cstosim.engine import run_replication
 
     model = load(scenario)

@@ -3,7 +3,8 @@
 Nothing here knows about SimPy, files or plotting. The same objects describe the CSTO or any organization with
 a similar status process; everything that differs between them is a field value, never a code path. Sources
 (seed files, public record, assumptions) travel with the scenario in ``Scenario.sources``, keyed by the path of
-the table they document, so that the trace and the docs can cite them.
+the table they document, and the documents they cite in ``Scenario.documents``, so that the trace and the docs
+can cite and quote them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from cstosim.model.citations import Catalogue
 from cstosim.model.distributions import Distribution, Fixed
 
 
@@ -146,6 +148,14 @@ class ConsensusPolicy:
 
 
 @dataclass(frozen=True)
+class StatusDefinition:
+    """What holding a status of the organization means, in the organization's own terms (for people to read)."""
+
+    status: Status
+    description: str
+
+
+@dataclass(frozen=True)
 class Organization:
     name: str
     short_name: str
@@ -153,6 +163,16 @@ class Organization:
     bodies: tuple[Body, ...]
     review: ReviewProcedure
     consensus: ConsensusPolicy = ConsensusPolicy()
+    # Descriptions for people (the trace, the diagrams); the simulation does not read them. Empty when the
+    # scenario file does not describe them: nothing here is ever filled in with another organization's text.
+    statuses: tuple[StatusDefinition, ...] = ()
+    criteria_description: str | None = None
+
+    def status_definition(self, status: Status) -> StatusDefinition | None:
+        for definition in self.statuses:
+            if definition.status is status:
+                return definition
+        return None
 
     def body(self, body_id: str) -> Body:
         for body in self.bodies:
@@ -352,6 +372,9 @@ class Scenario:
     candidates: tuple[Candidate, ...] = ()
     description: str = ""
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The documents those sources may cite, with quotes (from the sources file beside the scenario file). They
+    # change what a trace can quote, never what a replication simulates.
+    documents: Catalogue = field(default_factory=Catalogue, compare=False, repr=False)
     # The table the scenario was read from (``extends`` resolved), so that sweeps can change one parameter by its
     # dotted path and runs can record exactly what they simulated. ``None`` for a scenario built in code.
     source_table: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)

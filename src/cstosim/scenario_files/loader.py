@@ -3,7 +3,8 @@
 ``load_scenario`` accepts a path or the name of a bundled scenario and returns a validated
 ``cstosim.model.Scenario``; anything wrong raises ``ScenarioError`` whose ``problems`` are one line each,
 ``file: path.in.file: rule (got value)``. ``parse_scenario`` does the same for an already-read table, which is
-how sweeps change a parameter and validate the result.
+how sweeps change a parameter and validate the result. The documents a scenario's sources cite come from the
+sources file (``sources.toml``) beside the scenario file and beside the files it extends.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cstosim.model.citations import Catalogue
 from cstosim.model.scenario import EntryIntoForceRule, Scenario
-from cstosim.scenario_files.schema import DISTRIBUTION_KINDS, ScenarioSpec, collect_sources
+from cstosim.scenario_files.schema import DISTRIBUTION_KINDS, ScenarioSpec, SourcesFileSpec, collect_sources
 
 DEFAULT_SCENARIO = "csto-2018"
+SOURCES_FILE = "sources.toml"  # beside scenario files: the documents their sources may cite
 
 
 class ScenarioError(ValueError):
@@ -45,8 +48,8 @@ def bundled_scenarios_dir() -> Path:
 
 
 def bundled_scenarios() -> dict[str, Path]:
-    """Bundled scenario names and their files, sorted by name."""
-    return {path.stem: path for path in sorted(bundled_scenarios_dir().glob("*.toml"))}
+    """Bundled scenario names and their files, sorted by name (the sources file is not a scenario)."""
+    return {path.stem: path for path in sorted(bundled_scenarios_dir().glob("*.toml")) if path.name != SOURCES_FILE}
 
 
 def resolve_path(name_or_path: str | Path, bundled: dict[str, Path], what: str) -> Path:
@@ -71,26 +74,32 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
 _ALTERNATIVES = (frozenset({"delay", "stages", "ratified_on"}), frozenset({"adopted_on", "adopting_body", "drafting"}))
 
 
-def read_scenario_table(name_or_path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Path]:
+def read_scenario_table(name_or_path: str | Path) -> tuple[dict[str, Any], Path]:
     """The raw TOML table of a scenario and the file it came from, with ``extends`` resolved.
 
     A file with ``extends = "NAME_OR_PATH"`` starts from that scenario (a bundled name, or a path relative to
     the file) and changes only what it sets: tables merge key by key, arrays are replaced, and a table written
     under an array of named tables (``[members.Tajikistan.ratification]``) changes the item of that name.
     """
+    table, chain = _read_extended(name_or_path, ())
+    return table, chain[0]
+
+
+def _read_extended(name_or_path: str | Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """The table with ``extends`` resolved, and the files it was read from (the named file first)."""
     path = resolve_scenario_path(name_or_path)
     table = read_toml(path)
     base_name = table.pop("extends", None)
     if base_name is None:
-        return table, path
+        return table, (path,)
     if not isinstance(base_name, str):
         raise ScenarioError([f"{path}: extends: must be a scenario name or path (got {base_name!r})"])
-    if path.resolve() in _seen:
+    if path.resolve() in seen:
         raise ScenarioError([f"{path}: extends: scenarios extend each other in a cycle (got {base_name!r})"])
     relative = path.parent / base_name
-    base, _ = read_scenario_table(relative if relative.exists() else base_name, (*_seen, path.resolve()))
+    base, chain = _read_extended(relative if relative.exists() else base_name, (*seen, path.resolve()))
     try:
-        return _merge(base, table, "(top level)"), path
+        return _merge(base, table, "(top level)"), (path, *chain)
     except ValueError as error:
         raise ScenarioError([f"{path}: {error}"]) from None
 
@@ -144,21 +153,70 @@ def read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
 
 
 def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
-    """Read, validate and build a scenario from a path or a bundled name."""
-    table, path = read_scenario_table(name_or_path)
-    return parse_scenario(table, str(path))
+    """Read, validate and build a scenario from a path or a bundled name, with the documents its sources cite."""
+    table, chain = _read_extended(name_or_path, ())
+    return parse_scenario(table, str(chain[0]), documents_beside(chain))
 
 
-def parse_scenario(table: dict[str, Any], file: str = "<scenario>") -> Scenario:
-    """Validate a scenario table (as read from TOML) and build the domain scenario."""
+def parse_scenario(table: dict[str, Any], file: str = "<scenario>", documents: Catalogue | None = None) -> Scenario:
+    """Validate a scenario table (as read from TOML) and build the domain scenario.
+
+    ``documents`` are those its sources may cite; given, every citation of a catalogued kind (``seed 007``)
+    must name one of them.
+    """
+    documents = documents or Catalogue()
     try:
         spec = ScenarioSpec.model_validate(table)
     except ValidationError as error:
         raise ScenarioError([_format_pydantic_error(file, item) for item in error.errors()]) from None
+    sources = collect_sources(spec)
     problems = [f"{file}: {problem}" for problem in _cross_reference_problems(spec)]
+    problems += [f"{file}: {problem}" for problem in _citation_problems(sources, documents)]
     if problems:
         raise ScenarioError(problems)
-    return dataclasses.replace(spec.build(collect_sources(spec)), source_table=copy.deepcopy(table))
+    scenario = spec.build(sources)
+    return dataclasses.replace(scenario, source_table=copy.deepcopy(table), documents=documents)
+
+
+# Sources files ------------------------------------------------------------------------------------------------
+
+
+def documents_beside(files: tuple[Path, ...]) -> Catalogue:
+    """The documents in the sources files beside ``files`` (a scenario and the files it extends).
+
+    A scenario that extends a bundled one can cite the bundled documents and add its own in a ``sources.toml``
+    beside it; where two sources files give the same id, the one beside the extending file wins.
+    """
+    catalogue = Catalogue()
+    folders = dict.fromkeys(path.resolve().parent for path in files)
+    for folder in reversed(folders):
+        if (folder / SOURCES_FILE).is_file():
+            catalogue = catalogue.extended_by(read_sources_file(folder / SOURCES_FILE))
+    return catalogue
+
+
+def read_sources_file(path: Path) -> Catalogue:
+    """Read and validate a sources file; every problem is reported at once, as for scenarios."""
+    table = read_toml(path, "sources file")
+    try:
+        spec = SourcesFileSpec.model_validate(table)
+    except ValidationError as error:
+        raise ScenarioError([_format_pydantic_error(str(path), item) for item in error.errors()]) from None
+    problems = [f"{path}: {problem}" for problem in _duplicates("documents", [d.id for d in spec.documents], "id")]
+    if problems:
+        raise ScenarioError(problems)
+    return spec.build(path.parent)
+
+
+def _citation_problems(sources: dict[str, str], documents: Catalogue) -> Iterator[str]:
+    if not documents:
+        return
+    for path, text in sources.items():
+        unknown = documents.unknown(text)
+        if unknown:
+            where = "source" if path == "scenario" else f"{path}.source"
+            cited = ", ".join(str(reference) for reference in unknown)
+            yield f"{where}: must cite documents listed in a {SOURCES_FILE} beside the scenario (got {cited!r})"
 
 
 def _format_pydantic_error(file: str, item: Any) -> str:
@@ -200,6 +258,7 @@ def _cross_reference_problems(spec: ScenarioSpec) -> Iterator[str]:
     yield from _duplicates("members", [member.name for member in spec.members])
     yield from _duplicates("candidates", [candidate.name for candidate in spec.candidates])
     yield from _duplicates("organization.bodies", [body.id for body in spec.organization.bodies])
+    yield from _duplicates("organization.statuses", [status.name.value for status in spec.organization.statuses])
 
     bodies = {body.id: body for body in spec.organization.bodies}
     with_calendar = {body.id for body in spec.organization.bodies if body.calendar is not None}
@@ -255,9 +314,9 @@ def _cross_reference_problems(spec: ScenarioSpec) -> Iterator[str]:
                 yield f"candidates[{index}].criteria.no_relations_with: must name member states (got {name!r})"
 
 
-def _duplicates(where: str, names: list[str]) -> Iterator[str]:
+def _duplicates(where: str, names: list[str], what: str = "name") -> Iterator[str]:
     seen: set[str] = set()
     for index, name in enumerate(names):
         if name in seen:
-            yield f"{where}[{index}]: duplicate name (got {name!r})"
+            yield f"{where}[{index}]: duplicate {what} (got {name!r})"
         seen.add(name)

@@ -4,16 +4,19 @@ The file format is kept apart from the domain (``cstosim.model``): these models 
 what types they hold, forbid unknown keys, and call the domain constructors, whose own checks (a negative
 delay, probabilities that do not sum to 1) become errors at the right path in the file. Every table may carry
 a ``source`` (a seed file, public record with a date, or "assumption: ..."), collected into
-``Scenario.sources`` by the table's path.
+``Scenario.sources`` by the table's path. The sources file (``SourcesFileSpec``) lists the documents those
+texts may cite, with short verbatim quotes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from cstosim.model import citations as c
 from cstosim.model import distributions as d
 from cstosim.model import scenario as m
 
@@ -194,6 +197,25 @@ class ConsensusSpec(_Checked):
         return m.ConsensusPolicy(self.rule, self.absence_counts_as_objection)
 
 
+Description = Annotated[str, Field(min_length=1)]
+
+
+class StatusDefinitionSpec(_Checked):
+    """``[[organization.statuses]]``: what a status means, for people; a list keyed by ``name`` (merged by name)."""
+
+    name: StatusValue
+    description: Description
+
+    def build(self) -> m.StatusDefinition:
+        return m.StatusDefinition(self.name, self.description.strip())
+
+
+class OrganizationCriteriaSpec(_Sourced):
+    """``[organization.criteria]``: the organization's admission criteria in words, for people."""
+
+    description: Description
+
+
 class OrganizationSpec(_Checked):
     name: str
     short_name: str
@@ -201,6 +223,8 @@ class OrganizationSpec(_Checked):
     bodies: list[BodySpec]
     review: ReviewSpec
     consensus: ConsensusSpec = ConsensusSpec()
+    statuses: list[StatusDefinitionSpec] = []
+    criteria: OrganizationCriteriaSpec | None = None
 
     def build(self) -> m.Organization:
         return m.Organization(
@@ -210,6 +234,8 @@ class OrganizationSpec(_Checked):
             tuple(body.built for body in self.bodies),
             self.review.built,
             self.consensus.built,
+            tuple(status.built for status in self.statuses),
+            self.criteria.description.strip() if self.criteria else None,
         )
 
 
@@ -435,6 +461,43 @@ class ScenarioSpec(_Sourced):
             description=self.description,
             sources=MappingProxyType(sources),
         )
+
+
+# Sources files ----------------------------------------------------------------------------------------------
+
+
+class QuoteSpec(_Spec):
+    topic: Annotated[c.Topic, Field(strict=False)]
+    text: Description
+
+    def build(self) -> c.Quote:
+        return c.Quote(self.topic, self.text)
+
+
+class DocumentSpec(_Spec):
+    """One document that scenario sources may cite by ``id``, with short verbatim quotes."""
+
+    id: Annotated[str, Field(pattern=r"^\S(.*\S)?$")]
+    file: Description
+    title: str = ""
+    published: dt.date | None = None
+    quotes: list[QuoteSpec] = []
+
+    def build(self, root: Path | None) -> c.Document:
+        location = (root / self.file).resolve() if root is not None else None
+        quotes = tuple(quote.build() for quote in self.quotes)
+        return c.Document(self.id, self.file, self.title, self.published, quotes, location)
+
+
+class SourcesFileSpec(_Spec):
+    """A sources file (``sources.toml`` beside scenario files): ``root`` and ``[[documents]]``."""
+
+    root: str = Field(default=".", description="the folder document files are relative to, relative to this file")
+    documents: list[DocumentSpec] = Field(min_length=1)
+
+    def build(self, folder: Path | None) -> c.Catalogue:
+        root = folder / self.root if folder is not None else None
+        return c.Catalogue(tuple(document.build(root) for document in self.documents))
 
 
 def collect_sources(spec: BaseModel, path: str = "") -> dict[str, str]:
