@@ -221,7 +221,8 @@ def test_a_scenario_elsewhere_extends_the_bundled_catalogue_with_its_own(tmp_pat
             [
                 "documents[0].author: unknown key (got 'x')",
                 "documents[0].quotes[0].topic: input should be 'adoption', 'ratification', 'entry_into_force', "
-                "'review', 'statuses', 'criteria', 'consensus' or 'participation' (got 'voting')",
+                "'review', 'statuses', 'criteria', 'consensus', 'participation', 'stances', 'membership' or 'drivers' "
+                "(got 'voting')",
             ],
         ),
         (
@@ -281,7 +282,7 @@ def test_statuses_merge_by_name_under_extends(tmp_path):
     [
         (
             lambda o: o.update(statuses=[{"name": "member", "description": "x"}]),
-            "organization.statuses[0].name: input should be 'partner' or 'observer' (got 'member')",
+            "candidates[0].status: must name a declared status (member) (got 'observer')",
         ),
         (
             lambda o: o.update(statuses=[{"name": "observer", "description": "x", "rank": 2}]),

@@ -20,8 +20,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from cstosim.model.citations import Catalogue
-from cstosim.model.scenario import EntryIntoForceRule, Scenario
-from cstosim.scenario_files.schema import DISTRIBUTION_KINDS, ScenarioSpec, SourcesFileSpec, collect_sources
+from cstosim.model.scenario import DEFAULT_STATUSES, DriverTarget, EntryIntoForceRule, Scenario
+from cstosim.scenario_files.schema import (
+    DISTRIBUTION_KINDS,
+    ScenarioSpec,
+    SourcesFileSpec,
+    StatusDefinitionSpec,
+    collect_sources,
+)
 
 DEFAULT_SCENARIO = "csto-2018"
 SOURCES_FILE = "sources.toml"  # beside scenario files: the documents their sources may cite
@@ -258,7 +264,7 @@ def _cross_reference_problems(spec: ScenarioSpec) -> Iterator[str]:
     yield from _duplicates("members", [member.name for member in spec.members])
     yield from _duplicates("candidates", [candidate.name for candidate in spec.candidates])
     yield from _duplicates("organization.bodies", [body.id for body in spec.organization.bodies])
-    yield from _duplicates("organization.statuses", [status.name.value for status in spec.organization.statuses])
+    yield from _duplicates("organization.statuses", [status.name for status in spec.organization.statuses])
 
     bodies = {body.id: body for body in spec.organization.bodies}
     with_calendar = {body.id for body in spec.organization.bodies if body.calendar is not None}
@@ -292,8 +298,11 @@ def _cross_reference_problems(spec: ScenarioSpec) -> Iterator[str]:
         )
 
     if spec.instrument.requires_ratification:
+        adopted = spec.instrument.adopted_on or spec.start
         for index, member in enumerate(spec.members):
-            if member.ratification is None:
+            joined, left = member.membership.joined_on, member.membership.left_on
+            bound = (joined is None or joined <= adopted) and (left is None or left > adopted)
+            if member.ratification is None and bound:
                 yield f"members[{index}].ratification: required because the instrument requires ratification"
     member_names = {member.name for member in spec.members}
     candidate_names = {candidate.name for candidate in spec.candidates}
@@ -312,6 +321,83 @@ def _cross_reference_problems(spec: ScenarioSpec) -> Iterator[str]:
         for name in candidate.criteria.no_relations_with:
             if name not in member_names:
                 yield f"candidates[{index}].criteria.no_relations_with: must name member states (got {name!r})"
+    yield from _status_problems(spec, member_names, candidate_names, with_calendar)
+
+
+def _status_problems(
+    spec: ScenarioSpec, member_names: set[str], candidate_names: set[str], with_calendar: set[str]
+) -> Iterator[str]:
+    """References to statuses, candidates and members from the statuses, paths, stances and drivers."""
+    declared: dict[str, StatusDefinitionSpec | None] = {status.name: status for status in spec.organization.statuses}
+    if not declared:
+        declared = {status.name: None for status in DEFAULT_STATUSES}
+    names = ", ".join(declared)
+
+    def unknown(status: str | None) -> bool:
+        return status is not None and status not in declared
+
+    for index, status in enumerate(spec.organization.statuses):
+        where = f"organization.statuses[{index}]"
+        if unknown(status.requires):
+            yield f"{where}.requires: must name a declared status ({names}) (got {status.requires!r})"
+        if status.deciding_body is not None and status.deciding_body not in with_calendar:
+            yield f"{where}.deciding_body: must name a body with a calendar (got {status.deciding_body!r})"
+
+    def path_to(status: str) -> list[str]:
+        path, seen = [status], {status}
+        while (spec_status := declared.get(path[0])) is not None and spec_status.requires is not None:
+            if spec_status.requires in seen or spec_status.requires not in declared:
+                break
+            path.insert(0, spec_status.requires)
+            seen.add(spec_status.requires)
+        return path
+
+    for index, candidate in enumerate(spec.candidates):
+        where = f"candidates[{index}]"
+        if unknown(candidate.status):
+            yield f"{where}.status: must name a declared status ({names}) (got {candidate.status!r})"
+            continue
+        path = path_to(candidate.status)
+        requested = [request.status for request in candidate.requests]
+        for number, request in enumerate(candidate.requests):
+            if request.status not in path:
+                yield (
+                    f"{where}.requests[{number}].status: must be a status on the path to {candidate.status!r} "
+                    f"({', '.join(path)}) (got {request.status!r})"
+                )
+            elif requested.index(request.status) != number:
+                yield f"{where}.requests[{number}].status: one request per status (got {request.status!r} twice)"
+        for number, held in enumerate(candidate.held):
+            if unknown(held.status):
+                yield f"{where}.held[{number}].status: must name a declared status ({names}) (got {held.status!r})"
+        current = [held.status for held in candidate.held if held.until is None]
+        if current and current[-1] == candidate.status:
+            yield f"{where}.held: already holds the status it seeks (got {candidate.status!r})"
+        elif current and current[-1] in declared and current[-1] not in path:
+            yield (
+                f"{where}.held: a status held at the start must be on the path to {candidate.status!r} "
+                f"({', '.join(path)}) (got {current[-1]!r})"
+            )
+    for index, member in enumerate(spec.members):
+        for kind, tables in (("stance_rules", member.stance_rules), ("stance_changes", member.stance_changes)):
+            for number, towards in enumerate(tables):
+                where = f"members[{index}].{kind}[{number}]"
+                if towards.candidate is not None and towards.candidate not in candidate_names:
+                    yield f"{where}.candidate: must name a candidate (got {towards.candidate!r})"
+                if unknown(towards.status):
+                    yield f"{where}.status: must name a declared status ({names}) (got {towards.status!r})"
+    for index, driver in enumerate(spec.drivers):
+        for number, effect in enumerate(driver.effects):
+            where = f"drivers[{index}].effects[{number}]"
+            if effect.candidate is not None and effect.candidate not in candidate_names:
+                yield f"{where}.candidate: must name a candidate (got {effect.candidate!r})"
+            if unknown(effect.status):
+                yield f"{where}.status: must name a declared status ({names}) (got {effect.status!r})"
+            for name in effect.members:
+                if name not in member_names:
+                    yield f"{where}.members: must name member states (got {name!r})"
+            if effect.members and effect.target is not DriverTarget.SUPPORT:
+                yield f"{where}.members: applies only to target = support (got target = {effect.target.value!r})"
 
 
 def _duplicates(where: str, names: list[str], what: str = "name") -> Iterator[str]:

@@ -122,7 +122,12 @@ ConsensusRuleValue = Annotated[m.ConsensusRule, Field(strict=False)]
 EntryIntoForceRuleValue = Annotated[m.EntryIntoForceRule, Field(strict=False)]
 ParticipationValue = Annotated[m.Participation, Field(strict=False)]
 CandidateKindValue = Annotated[m.CandidateKind, Field(strict=False)]
-StatusValue = Annotated[m.Status, Field(strict=False)]
+CriterionValue = Annotated[m.Criterion, Field(strict=False)]
+DriverTargetValue = Annotated[m.DriverTarget, Field(strict=False)]
+StatusName = Annotated[
+    str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_ -]*$", description="a status the organization declares")
+]
+Probability = Annotated[float, Field(ge=0, le=1)]
 
 MonthDay = Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]
 
@@ -177,15 +182,42 @@ class ReviewStageSpec(_Checked):
 class ReviewSpec(_Checked):
     stages: list[ReviewStageSpec] = []
     deciding_body: str
-    deferral_probability: float = 0.0
-    max_deferrals: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced_keys(cls, data: Any) -> Any:
+        """Files written before the agenda existed: say what replaces their deferral keys."""
+        if isinstance(data, dict) and ("deferral_probability" in data or "max_deferrals" in data):
+            chance = data.get("deferral_probability")
+            take_up = (
+                f"take_up_probability = {1 - chance:g}"
+                if isinstance(chance, (int, float)) and 0 <= chance <= 1
+                else "take_up_probability (1 - the old deferral_probability)"
+            )
+            raise ValueError(
+                "deferral_probability and max_deferrals were replaced by the agenda: remove them and write "
+                f"[organization.agenda] {take_up}, the chance that a session takes a pending request up; a request "
+                "now stays pending until a session takes it up, it is withdrawn, or the horizon"
+            )
+        return data
 
     def build(self) -> m.ReviewProcedure:
-        return m.ReviewProcedure(
-            tuple(stage.built for stage in self.stages),
-            self.deciding_body,
-            self.deferral_probability,
-            self.max_deferrals,
+        return m.ReviewProcedure(tuple(stage.built for stage in self.stages), self.deciding_body)
+
+
+class AgendaSpec(_Checked):
+    """``[organization.agenda]``: what happens to a prepared request while it waits for a decision."""
+
+    take_up_probability: float = Field(1.0, description="chance that a session takes a pending request up")
+    withdrawal_per_year: float = Field(0.0, description="yearly chance that the candidate withdraws a pending request")
+    revival_probability: float = Field(0.0, description="chance that a withdrawn request comes back")
+    revival_after: DistributionSpec = Field(
+        FixedSpec(kind="fixed", days=365), description="delay from the withdrawal to the request's return"
+    )
+
+    def build(self) -> m.Agenda:
+        return m.Agenda(
+            self.take_up_probability, self.withdrawal_per_year, self.revival_probability, self.revival_after.build()
         )
 
 
@@ -201,13 +233,38 @@ Description = Annotated[str, Field(min_length=1)]
 
 
 class StatusDefinitionSpec(_Checked):
-    """``[[organization.statuses]]``: what a status means, for people; a list keyed by ``name`` (merged by name)."""
+    """``[[organization.statuses]]``: a status the organization grants; a list keyed by ``name`` (merged by name)."""
 
-    name: StatusValue
-    description: Description
+    name: StatusName
+    description: Description | None = None
+    criteria: list[CriterionValue] = Field([], description="the published criteria a candidate must meet")
+    requires: StatusName | None = Field(None, description="a status a candidate must hold before requesting this one")
+    held_for: DistributionSpec = Field(
+        FixedSpec(kind="fixed", days=0), description="how long `requires` must be held before a request"
+    )
+    needs_instrument: bool = Field(True, description="requests wait until the instrument is in force")
+    effective_after: DistributionSpec = Field(
+        FixedSpec(kind="fixed", days=0), description="delay from the decision to holding the status"
+    )
+    membership: bool = Field(False, description="holding it makes the candidate a voting member")
+    deciding_body: str | None = Field(None, description="default: organization.review.deciding_body")
+    consensus: ConsensusSpec | None = Field(None, description="default: organization.consensus")
+    take_up_probability: float | None = Field(None, description="default: organization.agenda.take_up_probability")
 
     def build(self) -> m.StatusDefinition:
-        return m.StatusDefinition(self.name, self.description.strip())
+        return m.StatusDefinition(
+            self.name,
+            (self.description or "").strip(),
+            tuple(dict.fromkeys(self.criteria)),
+            self.requires,
+            self.held_for.build(),
+            self.needs_instrument,
+            self.effective_after.build(),
+            self.membership,
+            self.deciding_body,
+            self.consensus.built if self.consensus is not None else None,
+            self.take_up_probability,
+        )
 
 
 class OrganizationCriteriaSpec(_Sourced):
@@ -223,7 +280,10 @@ class OrganizationSpec(_Checked):
     bodies: list[BodySpec]
     review: ReviewSpec
     consensus: ConsensusSpec = ConsensusSpec()
-    statuses: list[StatusDefinitionSpec] = []
+    agenda: AgendaSpec = AgendaSpec()
+    statuses: list[StatusDefinitionSpec] = Field(
+        [], description="the statuses it grants (none declared: partner and observer with the CSTO's criteria)"
+    )
     criteria: OrganizationCriteriaSpec | None = None
 
     def build(self) -> m.Organization:
@@ -234,7 +294,8 @@ class OrganizationSpec(_Checked):
             tuple(body.built for body in self.bodies),
             self.review.built,
             self.consensus.built,
-            tuple(status.built for status in self.statuses),
+            tuple(status.built for status in self.statuses) or m.DEFAULT_STATUSES,
+            self.agenda.built,
             self.criteria.description.strip() if self.criteria else None,
         )
 
@@ -251,6 +312,12 @@ class EntryIntoForceSpec(_Checked):
         return m.EntryIntoForce(self.rule, self.notifications_required, self.delay.build())
 
 
+class RatificationFrailtySpec(_Sourced):
+    """``[instrument.ratification_frailty]``: a factor shared by every member's ratification delays."""
+
+    spread: float = Field(description="standard deviation of the log of the shared factor (0: independent delays)")
+
+
 class InstrumentSpec(_Checked):
     name: str
     adopted_on: dt.date | None = None
@@ -258,6 +325,7 @@ class InstrumentSpec(_Checked):
     drafting: DistributionSpec | None = None
     requires_ratification: bool = True
     entry_into_force: EntryIntoForceSpec = EntryIntoForceSpec()
+    ratification_frailty: RatificationFrailtySpec | None = None
 
     def build(self) -> m.Instrument:
         return m.Instrument(
@@ -267,6 +335,7 @@ class InstrumentSpec(_Checked):
             _distribution(self.drafting),
             self.requires_ratification,
             self.entry_into_force.built,
+            self.ratification_frailty.spread if self.ratification_frailty is not None else 0.0,
         )
 
 
@@ -307,18 +376,52 @@ class StanceSpec(_Checked):
         return m.Stance(self.support, self.abstain, self.object)
 
 
-class StanceRuleSpec(_Checked):
-    candidate: str | None = None
-    kind: CandidateKindValue | None = None
-    status: StatusValue | None = None
-    tag: str | None = None
+class _TowardsSpec(_Checked):
+    """Which candidates a table applies to: those matching every attribute given (all, if none is)."""
+
+    candidate: str | None = Field(None, description="a candidate by name")
+    kind: CandidateKindValue | None = Field(None, description="state or organization")
+    status: StatusName | None = Field(None, description="the status requested")
+    tag: str | None = Field(None, description="a tag of the candidate")
+
+    @property
+    def towards(self) -> m.Towards:
+        return m.Towards(self.candidate, self.kind, self.status, self.tag)
+
+
+class StanceRuleSpec(_TowardsSpec):
     support: float
     abstain: float
     object: float
 
     def build(self) -> m.StanceRule:
+        return m.StanceRule(m.Stance(self.support, self.abstain, self.object), self.towards)
+
+
+class StanceChangeSpec(_TowardsSpec):
+    """``[[members.stance_changes]]``: from a date, or after a random time, a new stance towards some candidates."""
+
+    support: float
+    abstain: float
+    object: float
+    on: dt.date | None = Field(None, description="the date of the change (from the record)")
+    per_year: float | None = Field(None, description="or the yearly chance that the change happens")
+    reason: str = Field("", description="why, in a few words (the trace says it)")
+
+    def build(self) -> m.StanceChange:
         stance = m.Stance(self.support, self.abstain, self.object)
-        return m.StanceRule(stance, self.candidate, self.kind, self.status, self.tag)
+        return m.StanceChange(stance, self.towards, self.on, self.per_year, self.reason.strip())
+
+
+class MembershipSpec(_Checked):
+    """``[members.membership]``: when the state belongs to the organization."""
+
+    joined_on: dt.date | None = Field(None, description="accession date (default: a member before the start)")
+    left_on: dt.date | None = Field(None, description="the date it left")
+    withdrawal_per_year: float = Field(0.0, description="yearly chance that it leaves")
+
+    def build(self) -> m.Membership:
+        return m.Membership(self.joined_on, self.left_on, self.withdrawal_per_year)
 
 
 class ParticipationChangeSpec(_Checked):
@@ -338,6 +441,8 @@ class MemberSpec(_Checked):
     stance_rules: list[StanceRuleSpec] = []
     participation: ParticipationValue = m.Participation.ACTIVE
     participation_changes: list[ParticipationChangeSpec] = []
+    stance_changes: list[StanceChangeSpec] = []
+    membership: MembershipSpec = MembershipSpec()
 
     def build(self) -> m.MemberState:
         return m.MemberState(
@@ -347,6 +452,8 @@ class MemberSpec(_Checked):
             tuple(rule.built for rule in self.stance_rules),
             self.participation,
             tuple(change.built for change in self.participation_changes),
+            tuple(change.built for change in self.stance_changes),
+            self.membership.built,
         )
 
 
@@ -358,10 +465,19 @@ class CriteriaSpec(_Checked):
     no_relations_with: list[str] = []
     peaceful_settlement: bool = True
     conflicting_obligations: bool = False
+    met_on: dt.date | None = Field(None, description="the date a barred candidate comes to meet the criteria")
+    met_after: DistributionSpec | None = Field(None, description="or the delay from the start until it does")
+    met_probability: float = Field(1.0, description="chance that it ever does (with met_after)")
 
     def build(self) -> m.Criteria:
         return m.Criteria(
-            self.un_member, tuple(self.no_relations_with), self.peaceful_settlement, self.conflicting_obligations
+            self.un_member,
+            tuple(self.no_relations_with),
+            self.peaceful_settlement,
+            self.conflicting_obligations,
+            self.met_on,
+            _distribution(self.met_after),
+            self.met_probability,
         )
 
 
@@ -382,14 +498,52 @@ class ReapplicationSpec(_Checked):
         return m.Reapplication(self.probability, self.after.build(), self.max_times)
 
 
+class PromotionSpec(_Checked):
+    """``[candidates.promotion]``: requesting the next status of the path, once the last is held long enough."""
+
+    probability: float = 1.0
+    after: DistributionSpec = FixedSpec(kind="fixed", days=0)
+
+    def build(self) -> m.Promotion:
+        return m.Promotion(self.probability, self.after.build())
+
+
+class RequestSpec(_Checked):
+    """``[[candidates.requests]]``: a request the record knows, on its date."""
+
+    status: StatusName
+    on: dt.date
+
+    def build(self) -> m.Request:
+        return m.Request(self.status, self.on)
+
+
+class HeldStatusSpec(_Checked):
+    """``[[candidates.held]]``: a status held before the start (with ``until``: held, then lost)."""
+
+    status: StatusName
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def build(self) -> m.HeldStatus:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise ValueError(f"until must be after since ({self.since}) (got {self.until})")
+        return m.HeldStatus(self.status, self.since, self.until)
+
+
 class CandidateSpec(_Checked):
     name: str
     kind: CandidateKindValue
-    status: StatusValue
+    status: StatusName
     tags: list[str] = []
     criteria: CriteriaSpec = CriteriaSpec()
     application: ApplicationSpec = ApplicationSpec()
     reapplication: ReapplicationSpec = ReapplicationSpec()
+    promotion: PromotionSpec = PromotionSpec()
+    requests: list[RequestSpec] = []
+    held: list[HeldStatusSpec] = []
+    loss_per_year: float = Field(0.0, description="yearly chance of losing a status it holds")
+    member_stance: StanceSpec | None = Field(None, description="how it votes once it holds a membership status")
 
     def build(self) -> m.Candidate:
         return m.Candidate(
@@ -400,6 +554,44 @@ class CandidateSpec(_Checked):
             self.application.built,
             self.reapplication.built,
             tuple(self.tags),
+            self.promotion.built,
+            tuple(request.built for request in self.requests),
+            tuple(held.built for held in self.held),
+            self.loss_per_year,
+            self.member_stance.built if self.member_stance is not None else None,
+        )
+
+
+# Drivers ----------------------------------------------------------------------------------------------------
+
+
+class DriverEffectSpec(_TowardsSpec):
+    """``[[drivers.effects]]``: one parameter a driver moves, for the candidates it names (all by default)."""
+
+    target: DriverTargetValue
+    change: float = Field(description="added to the parameter (kept within 0 and 1); may be negative")
+    members: list[str] = Field([], description="for target = support: the members whose stances move (default all)")
+
+    def build(self) -> m.DriverEffect:
+        return m.DriverEffect(self.target, self.change, self.towards, tuple(self.members))
+
+
+class DriverSpec(_Checked):
+    """``[[drivers]]``: something that moves several parameters at once, when it acts."""
+
+    name: str
+    probability: float = Field(1.0, description="chance that it acts in a replication")
+    on: dt.date | None = Field(None, description="the date it starts acting (default: the start)")
+    after: DistributionSpec | None = Field(None, description="or the delay from the start until it does")
+    effects: list[DriverEffectSpec] = Field(min_length=1)
+
+    def build(self) -> m.Driver:
+        return m.Driver(
+            self.name,
+            tuple(effect.built for effect in self.effects),
+            self.probability,
+            self.on,
+            _distribution(self.after),
         )
 
 
@@ -444,6 +636,7 @@ class ScenarioSpec(_Sourced):
     instrument: InstrumentSpec
     members: list[MemberSpec] = Field(min_length=1)
     candidates: list[CandidateSpec] = []
+    drivers: list[DriverSpec] = []
     sweep: SweepSpec | None = None
 
     def build(self, sources: dict[str, str]) -> m.Scenario:
@@ -458,6 +651,7 @@ class ScenarioSpec(_Sourced):
             instrument=self.instrument.built,
             members=tuple(member.built for member in self.members),
             candidates=tuple(candidate.built for candidate in self.candidates),
+            drivers=tuple(driver.built for driver in self.drivers),
             description=self.description,
             sources=MappingProxyType(sources),
         )
