@@ -27,6 +27,7 @@ REPLICATIONS = 60
 BASE, _ = read_scenario_table("csto-2018")
 MEMBERS = [member["name"] for member in BASE["members"]]
 CANDIDATES = [candidate["name"] for candidate in BASE["candidates"]]
+APPLYING = [candidate["name"] for candidate in BASE["candidates"] if "application" in candidate]  # no recorded request
 
 Table = dict[str, Any]
 Change = tuple[Table, Callable[[str], bool]]  # the changed table, and which columns it cannot affect
@@ -94,7 +95,7 @@ def _withdrawal_chance(data: st.DataObject) -> Change:
 
 
 def _candidate_change(data: st.DataObject) -> Change:
-    candidate = data.draw(st.sampled_from(CANDIDATES))
+    candidate = data.draw(st.sampled_from(APPLYING))
     path, value = data.draw(
         st.one_of(
             st.tuples(st.just(f"candidates[{candidate}].application.probability"), st.floats(0, 1)),
@@ -116,7 +117,8 @@ def _added_candidate(data: st.DataObject) -> Change:
     table = copy.deepcopy(BASE)
     new = copy.deepcopy(data.draw(st.sampled_from(BASE["candidates"])))
     new["name"] = "Newcomer"
-    new["application"]["probability"] = data.draw(st.floats(0, 1))
+    new.pop("requests", None)
+    new.setdefault("application", {})["probability"] = data.draw(st.floats(0, 1))
     table["candidates"].insert(data.draw(st.integers(0, len(CANDIDATES))), new)
     return table, lambda column: column not in ("first_grant", "first_grant_candidate")
 
@@ -126,7 +128,8 @@ def _removed_candidate(data: st.DataObject) -> Change:
     table = copy.deepcopy(BASE)
     table["candidates"] = [c for c in table["candidates"] if c["name"] != removed]
     for member in table["members"]:
-        member["stance_rules"] = [r for r in member.get("stance_rules", []) if r.get("candidate") != removed]
+        for kind in ("stance_rules", "stance_changes"):
+            member[kind] = [r for r in member.get(kind, []) if r.get("candidate") != removed]
     kept = _candidate_columns([name for name in CANDIDATES if name != removed])
     return table, (UP_TO_FORCE | kept).__contains__
 

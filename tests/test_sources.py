@@ -271,8 +271,9 @@ def test_statuses_merge_by_name_under_extends(tmp_path):
     )
     scenario = load_scenario(path)
     base = load_scenario("csto-2018").organization
-    (partner, observer) = scenario.organization.statuses
-    assert partner == base.statuses[0] and observer.description == "An observer only listens"
+    (partner, observer, member) = scenario.organization.statuses
+    assert partner == base.statuses[0] and member == base.statuses[2]
+    assert observer.description == "An observer only listens" and observer.criteria == base.statuses[1].criteria
     assert scenario.organization.criteria_description == base.criteria_description
     assert scenario.sources["organization.statuses[1]"] == "assumption: what-if"
 

@@ -117,7 +117,7 @@ def promotion_key(candidate: str, status: str, part: str) -> DrawKey:
 
 
 def held_for_key(candidate: str, status: str) -> DrawKey:
-    """How long the candidate must hold ``status`` before it may request the next step of its path."""
+    """How long the candidate must hold the status before ``status`` on its path before it may request it."""
     return ("status", candidate, status, "held for")
 
 

@@ -345,6 +345,13 @@ class Simulator:
             not any(step.failures for step in steps),
         )
 
+    def frailty_factor(self, draws: Draws) -> float:
+        """The factor that multiplies every member's ratification delays in this replication (1: none)."""
+        if self.frailty <= 0:
+            return 1.0
+        u = min(max(draws.values[self.frailty_column], 1e-12), 1 - 1e-12)
+        return math.exp(self.frailty * _NORMAL.inv_cdf(u))
+
     def draws(self, seed: int, replications: Iterable[int]) -> Iterator[Draws]:
         """Each replication's random numbers (which a forecast may condition before ``run_draws``)."""
         return iter(self.keys.draws(RandomNumbers(seed), replications))
@@ -517,10 +524,7 @@ class _Replication:
         if not self.scenario.instrument.requires_ratification:
             self.env.process(self.enter_into_force(trigger=None))
             return
-        frailty = 1.0
-        if self.simulator.frailty > 0:
-            u = min(max(self.values[self.simulator.frailty_column], 1e-12), 1 - 1e-12)
-            frailty = math.exp(self.simulator.frailty * _NORMAL.inv_cdf(u))
+        frailty = self.simulator.frailty_factor(self.draws)
         for plan in self.simulator.members:
             if plan.bound:
                 day = self.ratification_day(plan, frailty)
@@ -764,23 +768,20 @@ class _Replication:
             elif holding is None and number == 0:  # the first request, at random
                 if step.definition.needs_instrument and self.entry_into_force is None:
                     yield self.in_force()  # counted from entry into force (a process started early for a later step)
-                chance = candidate.application.probability
-                if self.drivers:
-                    chance += self.driver_change(DriverTarget.APPLICATION_PROBABILITY, candidate, step.status, env.now)
-                if draws[keys.applies_key(name)] >= chance:
-                    return
                 base = max(env.now, 0.0, eligible if eligible < _NEVER else -_NEVER)
                 day = base + candidate.application.after.quantile(draws[keys.application_delay_key(name)])
+                chance = candidate.application.probability  # as it stands on the day it would apply
+                if self.drivers:
+                    chance += self.driver_change(DriverTarget.APPLICATION_PROBABILITY, candidate, step.status, day)
+                if draws[keys.applies_key(name)] >= chance:
+                    return
             else:  # the next step of the path, once the last is held long enough
                 promotion = candidate.promotion
                 if promotion.probability < 1 and (
                     draws[keys.promotion_key(name, step.status, "applies")] >= promotion.probability
                 ):
                     return
-                held_for = 0.0
-                if holding is not None:
-                    previous = self.scenario.organization.status(holding)
-                    held_for = previous.held_for.quantile(draws[keys.held_for_key(name, holding)])
+                held_for = step.definition.held_for.quantile(draws[keys.held_for_key(name, step.status)])
                 start = float(since) if since is not None else float(env.now)
                 day = max(start + held_for, env.now) + promotion.after.quantile(
                     draws[keys.promotion_key(name, step.status, "delay")]
@@ -816,18 +817,18 @@ class _Replication:
         env, draws, sessions, log = self.env, self.draws, self.sessions, self.log
         candidate = plan.candidate
         name, status = candidate.name, step.status
+        first_logged = False
         if step.definition.needs_instrument and self.entry_into_force is None:
             yield env.timeout(max(day - env.now, 0))
-            applied = Applied(name, status, env.now, 1)
-            self.applications.append(applied)
-            if log is not None:
-                log.append(applied)
-                log.append(AwaitingInstrument(name, status, env.now))
-            yield self.in_force()
-            day = env.now
-            first_logged = True
-        else:
-            first_logged = False
+            if self.entry_into_force is None:  # still not in force on the day of the request: it waits
+                applied = Applied(name, status, env.now, 1)
+                self.applications.append(applied)
+                if log is not None:
+                    log.append(applied)
+                    log.append(AwaitingInstrument(name, status, env.now))
+                yield self.in_force()
+                day = env.now
+                first_logged = True
         not_before = day
         for attempt in range(1, candidate.max_applications + 1):
             if not (attempt == 1 and first_logged):

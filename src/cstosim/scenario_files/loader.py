@@ -373,11 +373,6 @@ def _status_problems(
         current = [held.status for held in candidate.held if held.until is None]
         if current and current[-1] == candidate.status:
             yield f"{where}.held: already holds the status it seeks (got {candidate.status!r})"
-        elif current and current[-1] in declared and current[-1] not in path:
-            yield (
-                f"{where}.held: a status held at the start must be on the path to {candidate.status!r} "
-                f"({', '.join(path)}) (got {current[-1]!r})"
-            )
     for index, member in enumerate(spec.members):
         for kind, tables in (("stance_rules", member.stance_rules), ("stance_changes", member.stance_changes)):
             for number, towards in enumerate(tables):

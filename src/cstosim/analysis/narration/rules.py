@@ -344,8 +344,12 @@ def membership_rule(scenario: Scenario) -> Rule | None:
         for index, member in enumerate(scenario.members)
         if member.membership != Membership()
     ]
-    joins = any(definition.membership for definition in scenario.organization.statuses)
-    if not paths and not joins:
+    paths += [
+        f"organization.statuses[{index}]"
+        for index, definition in enumerate(scenario.organization.statuses)
+        if definition.membership
+    ]
+    if not paths:
         return None
     return Rule(
         Topic.MEMBERSHIP,
