@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cstosim.analysis.metrics import PROPORTION, estimate_values, metric_values, parse_metric
-from cstosim.experiments.sweep import parameter_columns
+from cstosim.experiments.points import parameter_columns
 from cstosim.model.scenario import Scenario
+from cstosim.outcomes.metrics import PROPORTION, estimate_values, metric_values, parse_metric
 
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
     from matplotlib.axes import Axes
