@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -26,16 +25,6 @@ def scenario() -> cstosim.Scenario:
 @pytest.fixture(scope="module")
 def reference(scenario: cstosim.Scenario) -> pd.DataFrame:
     return run_replications(scenario, REPLICATIONS, seed=SEED)
-
-
-@pytest.fixture(scope="module")
-def dask_scheduler() -> Iterator[str]:
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
 
 
 def test_plan_covers_every_replication_once() -> None:

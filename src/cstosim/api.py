@@ -17,6 +17,7 @@ imports matplotlib only when it draws.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -100,11 +101,17 @@ class _Folder:
         scenario: Scenario,
         seed: int,
         replications: int,
-        chunk_size: int | None,
+        points: int,
+        execution: Execution,
         settings: Mapping[str, Any],
-    ) -> StoreSink | None:
+    ) -> tuple[StoreSink | None, Execution]:
+        """The results folder to run into (``None`` without ``out``), and the execution with its chunk size: the
+        one given, else the recorded one on a resume, else the default for this experiment."""
         if self.folder is None:
-            return None
+            return None, execution
+        chunk_size = execution.chunk_size
+        if chunk_size is None and self.recorded is None:
+            chunk_size = execution.chunk_size_for(replications, points)
         store = ResultStore.prepare(
             self.folder,
             kind,
@@ -116,14 +123,7 @@ class _Folder:
             resume=self.resume,
             force=self.force,
         )
-        return StoreSink(store)
-
-
-def _execution(
-    store: StoreSink | None, workers: int | None, scheduler: str | None, chunk_size: int | None, progress: bool
-) -> Execution:
-    size = store.store.chunk_size if store is not None else chunk_size
-    return Execution(workers, scheduler, size, progress)
+        return StoreSink(store), dataclasses.replace(execution, chunk_size=store.chunk_size)
 
 
 def _write(path: Path, writer: Callable[[Path], object]) -> Path:
@@ -212,7 +212,8 @@ def run(
     target = Precision.parse(model, recorded) if recorded is not None else None
     root_seed = folder.seed(seed)
     planned = max_replications if target is not None else folder.replications(replications, DEFAULT_REPLICATIONS)
-    store = folder.store("run", model, root_seed, planned, chunk_size, {"precision": recorded})
+    execution = Execution(workers, scheduler, chunk_size, progress)
+    store, execution = folder.store("run", model, root_seed, planned, 1, execution, {"precision": recorded})
     tally = TallySink(model, target)
     table = TableSink() if keep_table and out is None else None
     sinks = [tally, table] if table is not None else [tally]
@@ -220,7 +221,7 @@ def run(
         [RunTask(portable(model), root_seed)],
         planned,
         sinks,
-        _execution(store, workers, scheduler, chunk_size, progress),
+        execution,
         store=store,
     )
     summary = summarize_tally(model, tally.tally)
@@ -349,9 +350,10 @@ def sweep(
     root_seed = folder.seed(seed)
     count = folder.replications(definition.replications, DEFAULT_REPLICATIONS)
     tasks = definition.tasks(root_seed)  # every point validated before anything is written
-    store = folder.store("sweep", base, root_seed, count, chunk_size, definition.settings)
+    execution = Execution(workers, scheduler, chunk_size, progress)
+    store, execution = folder.store("sweep", base, root_seed, count, len(tasks), execution, definition.settings)
     sink = TableSink()
-    report = execute(tasks, count, [sink], _execution(store, workers, scheduler, chunk_size, progress), store=store)
+    report = execute(tasks, count, [sink], execution, store=store)
     table = sink.table()
     summary = sweep_summary(base, table, chosen)
     written: list[Path] = []
@@ -437,15 +439,13 @@ def sensitivity(
     if count < 1:
         raise ValueError(f"replications must be >= 1 (got {count})")
     design = design_sensitivity(scenario, parameters, root_seed, method=method, outcome=outcome, by=by, samples=samples)
-    store = folder.store("sensitivity", design.scenario, root_seed, count, chunk_size, design.settings)
-    outcomes = PointValuesSink(len(design.scenarios), count, design.outcome_of)
-    report = execute(
-        design.tasks(root_seed),
-        count,
-        [outcomes],
-        _execution(store, workers, scheduler, chunk_size, progress),
-        store=store,
+    tasks = design.tasks(root_seed)
+    execution = Execution(workers, scheduler, chunk_size, progress)
+    store, execution = folder.store(
+        "sensitivity", design.scenario, root_seed, count, len(tasks), execution, design.settings
     )
+    outcomes = PointValuesSink(len(tasks), count, design.outcome_of)
+    report = execute(tasks, count, [outcomes], execution, store=store)
     result = analyze_sensitivity(design, count, root_seed, outcomes.values)
     written: list[Path] = []
     if store is not None:
@@ -514,9 +514,10 @@ def forecast(
     when = dt.date.fromisoformat(recorded_as_of) if recorded_as_of is not None else None
     task = forecast_task(model, facts, root_seed, chosen, when)
     settings = {"facts": _facts(facts), "method": chosen.value, "as_of": recorded_as_of}
-    store = folder.store("forecast", model, root_seed, count, chunk_size, settings)
+    execution = Execution(workers, scheduler, chunk_size, progress)
+    store, execution = folder.store("forecast", model, root_seed, count, 1, execution, settings)
     sink = TableSink()
-    report = execute([task], count, [sink], _execution(store, workers, scheduler, chunk_size, progress), store=store)
+    report = execute([task], count, [sink], execution, store=store)
     result = Forecast.of(task, chosen, sink.table())
     summary = summarize_forecast(result)
     written: list[Path] = []
@@ -573,9 +574,10 @@ def calibrate(
     root_seed = folder.seed(seed)
     count = folder.replications(replications, DEFAULT_REPLICATIONS)
     task = prior_predictive_task(model, facts, root_seed)
-    store = folder.store("calibration", model, root_seed, count, chunk_size, {"facts": _facts(facts)})
+    execution = Execution(workers, scheduler, chunk_size, progress)
+    store, execution = folder.store("calibration", model, root_seed, count, 1, execution, {"facts": _facts(facts)})
     sink = TableSink()
-    report = execute([task], count, [sink], _execution(store, workers, scheduler, chunk_size, progress), store=store)
+    report = execute([task], count, [sink], execution, store=store)
     prior = sink.table()
     table = calibration_table(facts, prior, model.start)
     written: list[Path] = []

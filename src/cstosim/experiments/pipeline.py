@@ -13,28 +13,42 @@ equals an uninterrupted one.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cstosim.experiments.executors import make_executor
+from cstosim.experiments.executors import default_workers, make_executor
 from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, plan_chunks
 from cstosim.experiments.sinks import Sink, StoreSink
 from cstosim.experiments.tasks import Task, run_task
+
+MIN_CHUNK_SIZE = 250
 
 
 @dataclass(frozen=True)
 class Execution:
     """How an experiment runs: ``workers`` local processes (``None``: every core) or a Dask ``scheduler``
     (an address, or ``"local"`` for a LocalCluster started for the run), chunks of ``chunk_size`` replications
-    (``None``: the default, or a resumed folder's), and a progress bar."""
+    (``None``: see ``chunk_size_for``), and a progress bar."""
 
     workers: int | None = 1
     scheduler: str | None = None
     chunk_size: int | None = None
     progress: bool = False
+
+    def chunk_size_for(self, replications: int, points: int = 1) -> int:
+        """The chunk size given, else ``DEFAULT_CHUNK_SIZE``, made smaller when that would leave workers idle:
+        at least four chunks per worker, never below ``MIN_CHUNK_SIZE`` replications (results do not depend on
+        it; only the files written and the work given to each worker do)."""
+        if self.chunk_size is not None:
+            return self.chunk_size
+        workers = default_workers() if self.workers is None else self.workers
+        if workers <= 1 and self.scheduler is None:
+            return DEFAULT_CHUNK_SIZE
+        return max(MIN_CHUNK_SIZE, min(DEFAULT_CHUNK_SIZE, math.ceil(replications * points / (4 * workers))))
 
 
 @dataclass(frozen=True)
@@ -84,7 +98,7 @@ def execute(
     """
     if not tasks:
         raise ValueError("an experiment needs at least one task")
-    plan = plan_chunks(replications, execution.chunk_size or DEFAULT_CHUNK_SIZE, points=len(tasks))
+    plan = plan_chunks(replications, execution.chunk_size_for(replications, len(tasks)), points=len(tasks))
     reused = store.reusable(plan) if store is not None else set()
     missing = [chunk for chunk in plan if chunk.index not in reused]
     receivers = [store, *sinks] if store is not None else list(sinks)  # on disk first, whatever a sink does
