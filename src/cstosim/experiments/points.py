@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from cstosim.experiments.tasks import RunTask, portable
+from cstosim.experiments.tasks import RunTask, point_columns, portable
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files.loader import ScenarioError, parse_scenario, read_scenario_table
-from cstosim.scenario_files.paths import get_value, with_value
+from cstosim.scenario_files.paths import get_value, with_values
 
 
 def scenario_table(scenario: Scenario | str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
@@ -53,11 +53,8 @@ def build_points(table: Mapping[str, Any], points: Sequence[Mapping[str, Any]], 
     scenarios = []
     reported: set[str] = set()
     for number, point in enumerate(points):
-        changed = dict(table)
         try:
-            for path, value in point.items():
-                changed = with_value(changed, path, value)
-            scenarios.append(parse_scenario(changed, label))
+            scenarios.append(parse_scenario(with_values(dict(table), point), label))
         except ScenarioError as error:  # report each problem once, with the first point that has it
             for problem in error.problems:
                 if problem not in reported:
@@ -81,15 +78,9 @@ def _describe(point: Mapping[str, Any]) -> str:
 
 
 def point_tasks(scenarios: Sequence[Scenario], seed: int, points: Sequence[Mapping[str, Any]]) -> list[RunTask]:
-    """One task per point, each table carrying ``point`` and the point's parameter values.
-
-    The parameter columns are typed once over all points (a path given ``0`` and ``0.5`` is a float column at
-    every point), so that every chunk of every point has the same columns and types.
-    """
-    parameters = pd.DataFrame.from_records(list(points), index=range(len(points)))
-    return [
-        RunTask(portable(scenario), seed, point, parameters.iloc[[point]]) for point, scenario in enumerate(scenarios)
-    ]
+    """One task per point, each table starting with ``point`` and the point's parameter values."""
+    columns = point_columns(len(scenarios), points)
+    return [RunTask(portable(scenario), seed, columns.iloc[[point]]) for point, scenario in enumerate(scenarios)]
 
 
 def parameter_columns(table: pd.DataFrame) -> list[str]:

@@ -17,7 +17,7 @@ import pandas as pd
 from cstosim.experiments.pipeline import Execution, execute
 from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, fresh_seed
 from cstosim.experiments.sinks import TableSink
-from cstosim.experiments.tasks import RunTask, portable
+from cstosim.experiments.tasks import RunTask, point_columns, portable
 from cstosim.model.scenario import Scenario
 
 
@@ -40,7 +40,8 @@ def run_points(
     if not scenarios:
         raise ValueError("run_points needs at least one scenario")
     root_seed = fresh_seed() if seed is None else seed
-    tasks = [RunTask(portable(scenario), root_seed, point) for point, scenario in enumerate(scenarios)]
+    columns = point_columns(len(scenarios))
+    tasks = [RunTask(portable(scenario), root_seed, columns.iloc[[point]]) for point, scenario in enumerate(scenarios)]
     table = TableSink()
     execute(tasks, replications, [table], Execution(workers, scheduler, chunk_size, progress))
     return table.table()

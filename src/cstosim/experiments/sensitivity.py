@@ -39,7 +39,7 @@ from cstosim.model.scenario import Scenario
 from cstosim.outcomes.metrics import metric_names, metric_values, parse_metric
 from cstosim.outcomes.statistics import CONFIDENCE, normal_quantile, years
 from cstosim.scenario_files.loader import ScenarioError, parse_scenario
-from cstosim.scenario_files.paths import get_value, with_value
+from cstosim.scenario_files.paths import get_value, with_value, with_values
 
 
 class SensitivityMethod(StrEnum):
@@ -317,9 +317,8 @@ def run_sensitivity(
 def _scenario_at(
     table: dict[str, Any], parameters: Sequence[Parameter], values: Sequence[float], file: str
 ) -> Scenario:
-    for parameter, value in zip(parameters, values, strict=True):
-        table = with_value(table, parameter.path, value)
-    return parse_scenario(table, file)
+    changed = with_values(table, {p.path: value for p, value in zip(parameters, values, strict=True)})
+    return parse_scenario(changed, file)
 
 
 def _sample(method: SensitivityMethod, problem: dict[str, Any], n: int, seed: int) -> np.ndarray:

@@ -9,8 +9,9 @@ and fact), in replication order, that depends only on the task and the chunk's r
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -42,28 +43,25 @@ def portable(scenario: Scenario) -> Scenario:
 class RunTask:
     """Replications of one scenario: the run table (``cstosim.outcomes.table``).
 
-    For a point of a sweep or sensitivity analysis, ``point`` is its number and ``parameters`` a one-row table
-    of its parameter values: the table then starts with ``point`` and one column per parameter.
+    For a point of a sweep or sensitivity analysis, ``point`` is a table of one row: the point's number and its
+    parameter values (``point_columns``), which every row of the table starts with.
     """
 
     scenario: Scenario
     seed: int
-    point: int | None = None
-    parameters: pd.DataFrame | None = None
+    point: pd.DataFrame | None = None
 
     def run(self, chunk: Chunk) -> pd.DataFrame:
-        simulator = Simulator(self.scenario)
-        table = RunTable(self.scenario).table(simulator.run_many(self.seed, range(chunk.start, chunk.stop)), self.seed)
-        if self.point is not None:
-            with_point(table, self.point, self.parameters)
-        return table
+        results = Simulator(self.scenario).run_many(self.seed, range(chunk.start, chunk.stop))
+        return RunTable(self.scenario).table(results, self.seed, self.point)
 
 
-def with_point(table: pd.DataFrame, point: int, parameters: pd.DataFrame | None) -> None:
-    """Insert ``point`` and the point's parameter columns (typed as in ``parameters``) in front of ``table``."""
-    table.insert(0, "point", np.full(len(table), point, dtype=np.int64))
-    if parameters is None:
-        return
-    rows = np.zeros(len(table), dtype=np.intp)
-    for position, name in enumerate(parameters.columns, start=1):
-        table.insert(position, name, parameters[name].iloc[rows].reset_index(drop=True))
+def point_columns(points: int, parameters: Sequence[Mapping[str, Any]] = ()) -> pd.DataFrame:
+    """One row per point: ``point`` (its number), then one column per parameter with its value at the point.
+
+    Each column is typed over all points (a parameter given ``0`` and ``0.5`` is a float column at every point),
+    so that every chunk of every point has the same columns and types.
+    """
+    table = pd.DataFrame.from_records(list(parameters), index=range(len(parameters))) if parameters else None
+    columns = pd.DataFrame({"point": np.arange(points, dtype=np.int64)})
+    return columns if table is None else pd.concat([columns, table.reset_index(drop=True)], axis=1)

@@ -105,8 +105,14 @@ class RunTable:
             columns += [applied_column(name), reviews_column(name), granted_column(name)]
         return [*columns, "first_grant", "first_grant_candidate"]
 
-    def table(self, results: Iterable[ReplicationResult], seed: int) -> pd.DataFrame:
-        """The rows of ``results`` (replications of root seed ``seed``), in the order given."""
+    def table(
+        self, results: Iterable[ReplicationResult], seed: int, constants: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """The rows of ``results`` (replications of root seed ``seed``), in the order given.
+
+        ``constants``, a table of one row, puts its columns in front, the same on every row and typed as in
+        ``constants`` (a sweep point's number and parameter values).
+        """
         replications: list[int] = []
         values: list[float] = []
         last_ratifiers: list[str | None] = []
@@ -143,7 +149,9 @@ class RunTable:
             first_grant_candidates.append(first)
             replications.append(result.replication)
             values.extend(row)
-        return self._frame(replications, np.array(values, dtype=float), last_ratifiers, first_grant_candidates, seed)
+        return self._frame(
+            replications, np.array(values, dtype=float), last_ratifiers, first_grant_candidates, seed, constants
+        )
 
     def _frame(
         self,
@@ -152,11 +160,16 @@ class RunTable:
         last_ratifiers: Sequence[str | None],
         first_grant_candidates: Sequence[str | None],
         seed: int,
+        constants: pd.DataFrame | None,
     ) -> pd.DataFrame:
         """The table from the flat row values (``RunTable``'s layout, row after row) and the names."""
         n = len(replications)
         grid = values.reshape(n, self.width)
-        columns: dict[str, object] = {
+        columns: dict[str, object] = {}
+        if constants is not None:
+            first_row = np.zeros(n, dtype=np.intp)
+            columns.update({name: constants[name].array.take(first_row) for name in constants.columns})
+        columns |= {
             "replication": np.array(replications, dtype=np.int64),
             "seed": np.full(n, seed, dtype=np.uint64),
             "adoption": dates(grid[:, 0], self.start),
