@@ -204,7 +204,8 @@ def run(
         raise ValueError(f"table_format must be parquet or csv (got {table_format!r})")
     if precision is not None and replications is not None:
         raise ValueError(
-            "replications and precision: precision decides how many replications; cap them with max_replications"
+            "replications (-n) and precision (--precision): precision decides how many replications; "
+            "cap them with max_replications (--max-replications)"
         )
     folder = _Folder.of(out, resume, force)
     given = str(Precision.parse(model, precision)) if precision is not None else None

@@ -85,7 +85,8 @@ def execution_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--chunk-size",
             type=click.IntRange(min=1),
             default=None,
-            help=f"Replications per chunk (unit of work and of the files written). Default: {DEFAULT_CHUNK_SIZE}.",
+            help=f"Replications per chunk (unit of work and of the files written). Default: {DEFAULT_CHUNK_SIZE}; "
+            "with --workers, smaller if that would leave workers idle.",
         ),
         click.option("--quiet", is_flag=True, help="No progress bar (it is shown only on a terminal anyway)."),
     ]
@@ -136,13 +137,16 @@ def output_folder(folder: Path) -> Path:
 
 def end_lines(report: RunReport, out: Path | None, written: tuple[Path, ...] = ()) -> str:
     """How the experiment went: replications computed, time, rate, executor; chunks reused; files written."""
-    rate = f"{report.rate:,.0f}" if math.isfinite(report.rate) else "-"
-    lines = [
-        f"\n{report.computed_replications:,} replications in {report.seconds:.1f} s "
-        f"({rate} per second, {report.executor})."
-    ]
-    if report.reused:
-        lines.append(f"Reused {report.reused} chunk(s) already in {out}.")
+    if report.computed == 0:
+        lines = [f"\nNothing to compute: all {report.replications:,} replications were already in {out}."]
+    else:
+        rate = f"{report.rate:,.0f}" if math.isfinite(report.rate) else "-"
+        lines = [
+            f"\n{report.computed_replications:,} replications in {report.seconds:.1f} s "
+            f"({rate} per second, {report.executor})."
+        ]
+        if report.reused:
+            lines.append(f"Reused {report.reused} chunk(s) already in {out}.")
     if written:
         lines.append("Wrote " + ", ".join(str(path) for path in written))
     return "\n".join(lines)

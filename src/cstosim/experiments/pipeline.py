@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cstosim.experiments.executors import default_workers, make_executor
+from cstosim.experiments.executors import make_executor
 from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, plan_chunks
 from cstosim.experiments.sinks import Sink, StoreSink
 from cstosim.experiments.tasks import Task, run_task
@@ -40,15 +40,19 @@ class Execution:
     progress: bool = False
 
     def chunk_size_for(self, replications: int, points: int = 1) -> int:
-        """The chunk size given, else ``DEFAULT_CHUNK_SIZE``, made smaller when that would leave workers idle:
-        at least four chunks per worker, never below ``MIN_CHUNK_SIZE`` replications (results do not depend on
-        it; only the files written and the work given to each worker do)."""
+        """The chunk size given, else ``DEFAULT_CHUNK_SIZE``; when a number of workers was asked for, made smaller
+        if that would leave some idle: at least four chunks per worker, never below ``MIN_CHUNK_SIZE``.
+
+        With ``workers=None`` (every core) the default stays, so a small run stays in this process instead of
+        paying for starting workers. Results do not depend on the chunk size; only the files written and the
+        work given to each worker do.
+        """
         if self.chunk_size is not None:
             return self.chunk_size
-        workers = default_workers() if self.workers is None else self.workers
-        if workers <= 1 and self.scheduler is None:
+        if self.workers is None or self.workers <= 1:
             return DEFAULT_CHUNK_SIZE
-        return max(MIN_CHUNK_SIZE, min(DEFAULT_CHUNK_SIZE, math.ceil(replications * points / (4 * workers))))
+        share = math.ceil(replications * points / (4 * self.workers))
+        return max(MIN_CHUNK_SIZE, min(DEFAULT_CHUNK_SIZE, share))
 
 
 @dataclass(frozen=True)
