@@ -195,6 +195,18 @@ def test_resume_refuses_another_kind_seed_or_setting(tmp_path: Path) -> None:
         cstosim.forecast("csto-2018", "csto-record-2026", 10, resume=True)
 
 
+def test_chunks_on_disk_but_not_in_the_manifest_are_not_results(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    cstosim.run("csto-2018", 400, seed=6, chunk_size=100, out=out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["chunks"] = manifest["chunks"][:2]  # killed before the manifest listed chunks 2 and 3
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    shorter = cstosim.run("csto-2018", 200, out=out, resume=True)  # a resume that shrinks the run
+    assert shorter.report.reused == 2 and shorter.report.computed == 0
+    table = pd.read_parquet(out / "replications.parquet")
+    pd.testing.assert_frame_equal(table, cstosim.run_replications(cstosim.load_scenario("csto-2018"), 200, seed=6))
+
+
 def test_a_chunk_on_disk_but_not_in_the_manifest_is_recomputed(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     cstosim.sweep("csto-2018", {STALL: [0.0, 0.5]}, 40, seed=6, chunk_size=20, out=out)

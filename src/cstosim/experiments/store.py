@@ -244,6 +244,10 @@ class ResultStore:
             store._check_resume(kind, scenario, digest, seed, chunk_size, wanted)
             for stale in [*folder.glob(".*.tmp*"), *store.table_folder.glob(".*.tmp*")]:
                 stale.unlink()  # a write cut short by the interruption (atomic_path's temporary names)
+            listed = {entry["file"] for entry in store.manifest["chunks"]}
+            for part in store.table_folder.glob("part-*.parquet"):
+                if part.name not in listed:  # written before the kill, never recorded: not part of the results
+                    part.unlink()
             if replications is not None:
                 store.manifest["replications"] = replications
             store.manifest["settings"] = {**store.settings, **{k: v for k, v in wanted.items() if v is not None}}
