@@ -144,7 +144,7 @@ def _takes_only_integers(table: Mapping[str, Any], path: str, low: float, high: 
 
 
 def check_outcome(outcome: str, scenario: Scenario, by: dt.date | None = None) -> None:
-    """Raise ``ScenarioError`` unless ``outcome`` is a metric of ``scenario`` (``cstosim.analysis.metrics``) and
+    """Raise ``ScenarioError`` unless ``outcome`` is a metric of ``scenario`` (``cstosim.outcomes.metrics``) and
     ``by`` (if given) is a date within the run for a probability outcome."""
     try:
         metric = parse_metric(scenario, outcome)
