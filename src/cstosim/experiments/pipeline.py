@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cstosim.experiments.executors import make_executor
+from cstosim.experiments.executors import Sequential, make_executor
 from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, plan_chunks
 from cstosim.experiments.sinks import Sink, StoreSink
 from cstosim.experiments.tasks import Task, run_task
@@ -109,7 +109,9 @@ def execute(
     count = fresh = reused_count = computed_replications = 0
     stopped = False
     started = time.perf_counter()
-    with make_executor(execution.workers, execution.scheduler, items=len(missing)) as executor:
+    # With nothing left to compute (a complete folder resumed), no worker or cluster is started.
+    executor = make_executor(execution.workers, execution.scheduler, items=len(missing)) if missing else Sequential()
+    with executor:
         computed = executor.map(run_task, ((tasks[chunk.point], chunk) for chunk in missing))
         bar = progress_bar(
             sum(chunk.size for chunk in plan),
@@ -140,7 +142,7 @@ def execute(
             computed.close()  # cancels chunks still in flight when stopping early or failing
             bar.close()
             if store is not None:
-                store.store.flush()
+                store.flush()
     if store is not None:
         store.finish(count)
     return RunReport(

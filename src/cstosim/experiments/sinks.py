@@ -141,5 +141,9 @@ class StoreSink(Sink):
         for index in [index for index in self.store.done() if index > chunk.index]:
             self.store.forget(index)
 
+    def flush(self) -> None:
+        """Record in the manifest every chunk written so far (it is saved at most twice a second meanwhile)."""
+        self.store.flush()
+
     def finish(self, replications: int) -> None:
         self.store.finish(replications)
