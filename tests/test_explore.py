@@ -302,3 +302,18 @@ def test_controls_do_not_change_the_scenario_table(csto):
     what_if(csto, controls_for(csto), {"members[Russia].stance.object": 0.2})
     assert dict(csto.source_table or {}) == before
     assert csto.start == dt.date(2018, 11, 8)
+
+
+def test_every_slider_starts_on_its_grid():
+    """A slider moves a value that is off its grid as soon as it is drawn: a change nobody made."""
+    for name in cstosim.bundled_scenarios():
+        for control in controls_for(cstosim.load_scenario(name)):
+            if control.kind in (PROBABILITY, DAYS):
+                steps = (control.value - control.low) / control.step
+                assert steps == pytest.approx(round(steps)), (name, control.path, control.value, control.step)
+                assert control.low <= control.value <= control.high
+    odd = base_table(members=1, candidates=1)
+    odd["members"][0]["ratification"] = {"delay": {"kind": "fixed", "days": 12.5}, "stall_probability": 0.005}
+    controls = {c.path: c for c in controls_for(build(odd))}
+    assert controls["members[M0].ratification.stall_probability"].step == pytest.approx(0.001)
+    assert controls["members[M0].ratification.delay.days"].step == pytest.approx(0.1)

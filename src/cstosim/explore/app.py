@@ -15,6 +15,7 @@ import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from typing import Any, cast
 
 import solara
@@ -37,6 +38,7 @@ FIND_KINDS = {
     "the instrument never enters into force": "never-in-force",
 }
 ANY_CANDIDATE = "any candidate"
+LAST_STEP = 1_000_000  # a step past every history's end: clamped to its outcome
 
 CSS = """
 .cstosim-explorer { max-width: 1500px; margin: 0 auto; padding: 8px 12px; font-size: 16px; line-height: 1.45; }
@@ -65,7 +67,9 @@ CSS = """
 .cstosim-changes { font-family: monospace; font-size: 0.85rem; overflow-wrap: anywhere; }
 .cstosim-event { font-size: 1.05rem; border-left: 4px solid #e07a1f; padding: 2px 10px; margin: 6px 0; }
 .cstosim-explorer h3 { font-size: 1.1rem; margin: 0.6em 0 0.2em; }
-.cstosim-rule { font-size: 0.9rem; margin: 6px 0 6px 10px; overflow-wrap: anywhere; }
+.cstosim-rule { font-size: 0.9rem; margin: 6px 0 10px 10px; overflow-wrap: anywhere; }
+.cstosim-rule blockquote { border-left: 3px solid #bbb; margin: 4px 0 0 12px; padding-left: 8px; color: #444; }
+.cstosim-headline { margin: 6px 0; }
 .cstosim-summary table { width: 100%; border-collapse: collapse; font-size: 0.95rem; }
 .cstosim-summary th, .cstosim-summary td {
   padding: 4px 6px; border-bottom: 1px solid #ddd; text-align: left !important; }
@@ -175,26 +179,16 @@ def ControlWidget(control: ctl.Control, value: Any, on_value: Callable[[str, Any
             )
         else:  # a slider under its own label, so that a long label never squeezes the slider
             solara.Div(children=[f"{control.label}: {_shown(control, value)}{was}"], classes=["cstosim-label"])
-            if control.kind == ctl.PROBABILITY:
-                solara.SliderFloat(
-                    "",
-                    value=float(value),
-                    min=0.0,
-                    max=1.0,
-                    step=0.01,
-                    thumb_label=False,
-                    on_value=lambda v: on_value(control.path, round(float(v), 4)),
-                )
-            else:
-                solara.SliderInt(
-                    "",
-                    value=int(value),
-                    min=int(control.low),
-                    max=int(control.high),
-                    step=int(control.step),
-                    thumb_label=False,
-                    on_value=lambda v: on_value(control.path, int(v)),
-                )
+            whole = control.kind == ctl.DAYS and control.step == 1
+            solara.SliderFloat(
+                "",
+                value=float(value),
+                min=control.low,
+                max=control.high,
+                step=control.step,
+                thumb_label=False,
+                on_value=lambda v: on_value(control.path, round(v) if whole else round(float(v), 6)),
+            )
         if control.hint:
             solara.Div(children=[control.hint], classes=["cstosim-hint"])
 
@@ -215,13 +209,13 @@ def Controls(loaded: Loaded, values: dict[str, Any], on_value: Callable[[str, An
 @solara.component
 def Figures(outcome: RunOutcome) -> None:
     comparison = outcome.comparison
-    solara.Markdown(cmp.headline(comparison))
-    rows = cmp.summary_rows(comparison)
-    table = "| outcome | baseline | what-if | paired difference (95%) |\n|---|---|---|---|\n" + "\n".join(
-        f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows
+    solara.Div(children=[cmp.headline(comparison)], classes=["cstosim-headline"])
+    header = ("outcome", "baseline", "what-if", "paired difference (95%)")
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{escape(text)}</td>" for text in row) + "</tr>" for row in cmp.summary_rows(comparison)
     )
-    with solara.Div(classes=["cstosim-summary"]):
-        solara.Markdown(table)
+    head = "<tr>" + "".join(f"<th>{text}</th>" for text in header) + "</tr>"
+    solara.HTML(tag="div", unsafe_innerHTML=f"<table>{head}{rows}</table>", classes=["cstosim-summary"])
     with solara.ColumnsResponsive(default=12, large=6):
         for name, picture in outcome.pictures.items():
             with solara.Div(classes=["cstosim-figure", f"cstosim-figure-{name}"]):
@@ -269,11 +263,13 @@ def HistoryView(source: History, step_number: int, set_step: Callable[[int], Non
     if step.rules:
         solara.HTML(tag="h3", unsafe_innerHTML="Rules this event applied, with their sources")
     for rule in step.rules:
-        with solara.Div(classes=["cstosim-rule"]):
-            solara.Markdown(
-                f"**{rule.title}.** {rule.statement}  \n*Source:* {rule.source}"
-                + "".join(f"  \n> {quote}" for quote in rule.quotes)
-            )
+        quotes = "".join(f"<blockquote>{escape(quote)}</blockquote>" for quote in rule.quotes)
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"<b>{escape(rule.title)}.</b> {escape(rule.statement)}<br>"
+            f"<i>Source:</i> {escape(rule.source)}{quotes}",
+            classes=["cstosim-rule"],
+        )
 
 
 @solara.component
@@ -297,8 +293,8 @@ def Finder(scenario: Scenario, seed: int, on_found: Callable[[int, int | None], 
             set_message(str(error))
             return
         set_message(found.describe())
-        if found.replication is not None:
-            on_found(found.replication, found.event)
+        if found.replication is not None:  # "never in force" is told by the outcome: open there
+            on_found(found.replication, None if kind == "never-in-force" else found.event)
 
     with solara.Row(gap="12px", style={"flex-wrap": "wrap", "align-items": "center"}):
         solara.Text("Find a history where")
@@ -415,7 +411,7 @@ def Explorer(scenario: str = DEFAULT_SCENARIO) -> None:
     with solara.Column(classes=["cstosim-explorer"], gap="6px"):
         solara.HTML(tag="h1", unsafe_innerHTML="cstosim explorer")
         title = loaded.scenario.title if loaded else "no scenario loaded"
-        solara.Markdown(f"**{name}**: {title}")
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>{escape(name)}</b>: {escape(title)}")
         ScenarioPicker(name, load)
         Problems(load_problems)
         if loaded is None:
@@ -426,7 +422,7 @@ def Explorer(scenario: str = DEFAULT_SCENARIO) -> None:
                 solara.HTML(tag="h2", unsafe_innerHTML="1. Change the scenario")
                 Controls(loaded, values, set_value)
                 if changed:
-                    solara.Markdown("**Your what-if, as dotted-path changes:**")
+                    solara.HTML(tag="b", unsafe_innerHTML="Your what-if, as dotted-path changes:")
                     with solara.Div(classes=["cstosim-changes"]):
                         for path, value in changed.items():
                             solara.Div(children=[f"{path} = {value!r}"])
@@ -467,6 +463,7 @@ def Explorer(scenario: str = DEFAULT_SCENARIO) -> None:
                     "Replication",
                     value=replication,
                     on_value=choose_replication,
+                    classes=["cstosim-replication"],
                 )
             solara.Text(f"of seed {seed}")
         Problems(history_problems)
@@ -474,7 +471,7 @@ def Explorer(scenario: str = DEFAULT_SCENARIO) -> None:
 
             def found(number: int, event: int | None) -> None:
                 set_replication(number)
-                set_step(event if event is not None else 0)
+                set_step(event if event is not None else LAST_STEP)
 
             Finder(source_scenario, int(seed), found)
         if source is not None:

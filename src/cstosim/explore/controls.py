@@ -66,6 +66,10 @@ class Control:
     step: float = 0.01
     hint: str = ""  # what a person should know: the source of the value, what it does not change
 
+    def __post_init__(self) -> None:
+        if self.kind in (PROBABILITY, DAYS):  # the scenario's own value must lie on the slider's grid
+            object.__setattr__(self, "step", grid_step(float(self.value) - self.low, self.step))
+
     def accepts(self, value: Any) -> bool:
         """Whether ``value`` is one this control can take (an option, a bool, a number in range)."""
         if self.kind == CHOICE:
@@ -88,11 +92,16 @@ def _source(scenario: Scenario, *paths: str) -> str:
     return ""
 
 
-def _days_range(value: float) -> tuple[float, float]:
-    """The top of a delay slider (four times the value, at least a year) and its step."""
-    high = max(365.0, 4.0 * value)
-    step = 1.0 if high <= 400 else 5.0
-    return float(step * round(high / step)), step
+def grid_step(value: float, coarsest: float) -> float:
+    """The coarsest of ``coarsest``, a tenth of it, ... on whose grid ``value`` lies.
+
+    A slider moves its value onto its grid as soon as it is drawn; a value off the grid would become a change
+    nobody made.
+    """
+    step = coarsest
+    while abs(value / step - round(value / step)) > 1e-9 and step > 1e-6:
+        step /= 10
+    return step
 
 
 def controls_for(scenario: Scenario) -> list[Control]:
@@ -203,7 +212,7 @@ def controls_for(scenario: Scenario) -> list[Control]:
             if delay.get("kind") not in _TYPICAL:
                 continue
             key, words = _TYPICAL[delay["kind"]]
-            high, step = _days_range(float(delay[key]))
+            value = float(delay[key])
             controls.append(
                 Control(
                     f"{path}.{key}",
@@ -211,9 +220,9 @@ def controls_for(scenario: Scenario) -> list[Control]:
                     DAYS,
                     delay[key],
                     group,
-                    low=1.0 if key != "days" else 0.0,
-                    high=high,
-                    step=step,
+                    low=0.0,  # a median or a mean must stay above 0: the scenario's validation says so
+                    high=float(max(365, round(4 * value))),
+                    step=1.0,
                 )
             )
     for index, candidate in enumerate(scenario.candidates):
