@@ -255,11 +255,11 @@ def HistoryView(source: History, step_number: int, set_step: Callable[[int], Non
             for key, label in stages(source.scenario):
                 lit = key == step.stage
                 solara.Div(children=[label], classes=["cstosim-stage", "cstosim-lit"] if lit else ["cstosim-stage"])
+    solara.Div(children=["These two wide figures scroll sideways."], classes=["cstosim-narrow-only"])
     with solara.Div(classes=["cstosim-wide", "cstosim-timeline"]):
         solara.Image(chart)
     with solara.Div(classes=["cstosim-wide", "cstosim-process"]):
         solara.Image(diagram)
-    solara.Div(children=["Wide figures: scroll sideways to see all of them."], classes=["cstosim-narrow-only"])
     if step.rules:
         solara.HTML(tag="h3", unsafe_innerHTML="Rules this event applied, with their sources")
     for rule in step.rules:

@@ -35,8 +35,8 @@ WHAT_IF_COLOR = "#e07a1f"
 _GREY = "#555555"
 # Sizes chosen so that a figure shrunk to a phone's width (about 380 px) keeps its text legible.
 FIGURE_SIZE = (6.0, 4.2)
-DPI = 100
-_TEXT = 12
+DPI = 130
+_TEXT = 13
 
 Progress = Callable[[float, str], None]
 
