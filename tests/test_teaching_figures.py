@@ -137,3 +137,52 @@ def test_adoption_at_a_session_after_drafting_is_told_and_drawn():
     assert result.adoption is not None and story.events[0].date == result.date(result.adoption.day)
     assert "after drafting" in texts(cstosim.process_diagram(scenario))
     cstosim.timeline(scenario, result)
+
+
+def test_timeline_upto_draws_the_history_so_far_in_the_frame_of_the_whole():
+    scenario = build(base_table(members=3, candidates=1))  # ratifications on days 100, 200, 300
+    result = cstosim.run_replication(scenario, 1)
+    whole = cstosim.timeline(scenario, result)
+    kinds = [entry.kind.value for entry in result.log]
+    first_two = kinds.index("ratification", kinds.index("ratification") + 1) + 1  # up to the 2nd notification
+    partial = cstosim.timeline(scenario, result, upto=first_two)
+    assert partial.axes[0].get_xlim() == whole.axes[0].get_xlim()  # the chart grows in place
+    bars = [patch for patch in partial.axes[0].patches if patch.get_height() == 0.5]
+    ends = sorted(mdates.num2date(bar.get_x() + bar.get_width()).date() for bar in bars)
+    assert ends == [dt.date(2020, 4, 10), dt.date(2020, 7, 19), dt.date(2020, 7, 19)]  # M2 still ratifying, to now
+    content = texts(partial)
+    assert "ratifying" in content and "now: 2020-07-19" in content and "entry into force 2020" not in content
+    assert "has not applied" in content and f"after event {first_two} of {len(result.log)}" in content
+    assert "entry into force 2020-10-27" in texts(cstosim.timeline(scenario, result, upto=len(result.log)))
+    with pytest.raises(ValueError, match="upto must be between 0 and"):
+        cstosim.timeline(scenario, result, upto=len(result.log) + 1)
+
+
+def test_history_so_far_keeps_only_the_milestones_in_the_first_events():
+    from cstosim.analysis.timeline import history_so_far
+
+    scenario = build(base_table(members=3, candidates=1))
+    result = cstosim.run_replication(scenario, 1)
+    assert history_so_far(result, len(result.log)) == result
+    empty = history_so_far(result, 0)
+    assert empty.log == () and empty.adoption is None and empty.ratifications == () and empty.grants == ()
+    before_grant = history_so_far(result, len(result.log) - 1)
+    assert before_grant.entry_into_force == result.entry_into_force and before_grant.grants == ()
+
+
+def test_process_diagram_lights_the_stage_of_each_event():
+    from cstosim.analysis.timeline import process_stage
+
+    scenario = cstosim.load_scenario("csto-2018")
+    result = cstosim.run_replication(scenario, 1)
+    stages = {process_stage(entry) for entry in result.log}
+    assert {"adoption", "ratification", "entry_into_force", "application", "decision"} <= stages
+    assert "review:Permanent Council" in stages
+    for stage in stages:
+        assert stage is not None
+        figure = cstosim.process_diagram(scenario, highlight=stage)
+        (lit,) = [patch for patch in figure.axes[0].patches if patch.get_gid() == "lit"]
+        assert lit.get_linewidth() > 2
+    assert not [p for p in cstosim.process_diagram(scenario).axes[0].patches if p.get_gid() == "lit"]
+    with pytest.raises(ValueError, match="no stage 'review:CSC' in the diagram of csto-2018"):
+        cstosim.process_diagram(scenario, highlight="review:CSC")

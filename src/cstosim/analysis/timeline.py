@@ -3,8 +3,11 @@
 ``timeline(scenario, result)`` draws each member state's ratification as a bar from adoption to its
 notification (domestic stages as segments, a stalled procedure hatched), entry into force as a vertical line,
 each candidate's applications, deferrals and reviews with their outcomes, and the sessions of every body with a
-calendar as ticks, on a date axis. ``process_diagram(scenario)`` draws the stages, bodies and rules from the
-scenario itself, so a changed rule (consensus, entry into force, no ratification) shows in the picture.
+calendar as ticks, on a date axis; with ``upto=n`` it draws the history as it stood after the first ``n`` events
+of the log, in the frame of the whole history, so that stepping through the events grows the chart in place.
+``process_diagram(scenario)`` draws the stages, bodies and rules from the scenario itself, so a changed rule
+(consensus, entry into force, no ratification) shows in the picture; ``highlight`` lights one stage (the one
+``process_stage(event)`` names for an event of the log).
 
 Both return a ``matplotlib.figure.Figure`` built without pyplot (no display, no global state).
 """
@@ -17,6 +20,7 @@ import textwrap
 
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
@@ -35,17 +39,38 @@ _GREY = "#8d99ae"
 _DARK = "#333333"
 
 
+def history_so_far(result: ReplicationResult, upto: int) -> ReplicationResult:
+    """``result`` as it stood after the first ``upto`` events of its log: later events and milestones removed."""
+    if not 0 <= upto <= len(result.log):
+        raise ValueError(f"upto must be between 0 and {len(result.log)}, the events in the log (got {upto})")
+    log = result.log[:upto]
+    seen = set(log)
+    stalled = {entry.member for entry in log if isinstance(entry, e.RatificationStalled)}
+    return result._replace(
+        adoption=result.adoption if result.adoption in seen else None,
+        ratifications=tuple(x for x in result.ratifications if x in seen),
+        stalled=tuple(member for member in result.stalled if member in stalled),
+        entry_into_force=result.entry_into_force if result.entry_into_force in seen else None,
+        applications=tuple(x for x in result.applications if x in seen),
+        reviews=tuple(x for x in result.reviews if x in seen),
+        grants=tuple(x for x in result.grants if x in seen),
+        log=log,
+    )
+
+
 def timeline(
     scenario: Scenario,
     result: ReplicationResult,
     *,
     until: dt.date | None = None,
     title: str | None = None,
+    upto: int | None = None,
 ) -> Figure:
     """One replication as a Gantt chart on a date axis.
 
     ``until`` ends the axis; by default one year after the last event (at most the horizon), so that the
-    ratification bars are not squeezed by a long quiet horizon.
+    ratification bars are not squeezed by a long quiet horizon. ``upto=n`` draws only the first ``n`` events of
+    the log (what had happened by then, with a "now" line) on the axis of the whole history.
     """
     members = [member.name for member in scenario.members]
     candidates = [candidate.name for candidate in scenario.candidates]
@@ -58,6 +83,12 @@ def timeline(
         if until is not None
         else min(max(last_event + 365.0, 730.0), float(result.horizon_day))
     )
+    now_day: float | None = None
+    total_events = len(result.log)
+    if upto is not None:  # the frame above is the whole history's; the content is the history so far
+        result = history_so_far(result, upto)
+        now_day = max(result.log[-1].day, first_day) if result.log else first_day
+    open_end = end_day if now_day is None else min(now_day, end_day)  # where unfinished procedures end
 
     def num(day: float) -> float:
         return float(mdates.date2num(result.start + dt.timedelta(days=float(day))))
@@ -103,18 +134,21 @@ def timeline(
         elif needs_ratification and member in stalled:
             start = num(adoption_day)
             axes.barh(
-                row, num(end_day) - start, left=start, height=0.5, color="white", edgecolor=_GREY, hatch="//", zorder=2
+                row, num(open_end) - start, left=start, height=0.5, color="white", edgecolor=_GREY, hatch="//", zorder=2
             )
             axes.text(start + 8, row, f"stalled at '{stalled[member].stage}'", va="center", fontsize=8, zorder=4)
         elif not scenario.instrument.requires_ratification:
             axes.text(num(first_day) + 8, row, "no ratification needed", va="center", fontsize=8, color=_GREY)
         elif needs_ratification:
             start = num(adoption_day)
-            axes.barh(row, num(end_day) - start, left=start, height=0.5, color=_LIGHT_BLUE, zorder=2)
-            axes.text(start + 8, row, "not ratified in view", va="center", fontsize=8, zorder=4)
+            axes.barh(row, num(open_end) - start, left=start, height=0.5, color=_LIGHT_BLUE, zorder=2)
+            for day in stage_ends.get(member, []):
+                axes.plot([num(day)] * 2, [row - 0.25, row + 0.25], color="white", linewidth=1.5, zorder=3)
+            pending = "not ratified in view" if now_day is None else "ratifying"
+            axes.text(start + 8, row, pending, va="center", fontsize=8, zorder=4)
         changes = participation.get(member, [])
         for change, following in zip(changes, [*changes[1:], None], strict=False):
-            until_day = min(following.day if following else end_day, end_day)
+            until_day = min(following.day if following else open_end, open_end)
             if change.state is not Participation.ACTIVE and change.day <= end_day:
                 axes.barh(
                     row,
@@ -148,7 +182,7 @@ def timeline(
             ends = [v.day for v in reviews if v.attempt == application.attempt] + [
                 x.day for x in inadmissible if x.day >= application.day
             ]
-            end = min(ends, default=end_day)
+            end = min(ends, default=open_end)
             axes.plot([num(application.day), num(min(end, end_day))], [row, row], color=_ORANGE, linewidth=2, zorder=2)
             axes.plot(num(application.day), row, marker=">", color=_ORANGE, markersize=8, zorder=3)
         for record in result.log:
@@ -173,10 +207,11 @@ def timeline(
                 zorder=4,
             )
         if not applications:
+            not_yet = "has not applied" if now_day is not None else "did not apply by the horizon"
             axes.text(
                 num(first_day) + 8,
                 row,
-                "did not apply by the horizon",
+                not_yet,
                 va="center",
                 fontsize=8,
                 color=_GREY,
@@ -189,7 +224,7 @@ def timeline(
     for body in calendars:
         row = y
         labels.append(f"{body.id} sessions")
-        days = [day for day in (result.sessions or {}).get(body.id, ()) if first_day <= day <= end_day]
+        days = [day for day in (result.sessions or {}).get(body.id, ()) if first_day <= day <= open_end]
         axes.plot([num(day) for day in days], [row] * len(days), linestyle="", marker="|", markersize=14, color=_DARK)
         y += 1
 
@@ -206,6 +241,9 @@ def timeline(
         axes.axvline(num(day), color=_GREEN, linewidth=2, linestyle="--", zorder=1)
         axes.text(num(day), -0.6, f" entry into force {result.date(day)}{last}", fontsize=8, va="center", color=_GREEN)
 
+    if now_day is not None:
+        axes.axvline(num(now_day), color=_ORANGE, linewidth=1.5, linestyle="-", alpha=0.7, zorder=1)
+        axes.text(num(now_day), len(labels) - 0.45, f" now: {result.date(now_day)}", fontsize=8, color=_ORANGE)
     axes.set_yticks(range(len(labels)), labels)
     axes.set_ylim(len(labels) - 0.4, -1.5)
     axes.set_xlim(num(first_day) - 45, num(end_day) + 30)
@@ -217,6 +255,8 @@ def timeline(
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     shown = f"shown to {result.date(end_day)}; horizon {result.date(result.horizon_day)}"
+    if now_day is not None:
+        shown = f"after event {upto} of {total_events}, {result.date(now_day)}; " + shown
     figure.suptitle(title or f"One replication of {scenario.name}, step by step", fontsize=12)
     axes.set_title(f"{scenario.title} ({shown})", fontsize=8, color="#555555")
     handles = [
@@ -233,9 +273,50 @@ def timeline(
     return figure
 
 
-def process_diagram(scenario: Scenario) -> Figure:
-    """The stages, bodies and rules of the scenario's process, as boxes and arrows."""
+def process_stage(event: e.Event) -> str | None:
+    """The stage of ``process_diagram`` that an event of the log belongs to (its ``highlight`` key).
+
+    Keys: ``adoption``, ``ratification``, ``entry_into_force``, ``application``, ``review:BODY`` (a review
+    stage at that body), ``decision`` (the agenda and the deciding session) and ``rules`` (changes of
+    participation, stances, membership, criteria, drivers: the politics the decision reads).
+    """
+    match event:
+        case e.Adopted():
+            return "adoption"
+        case e.RatificationStageCompleted() | e.RatificationStalled() | e.Ratified():
+            return "ratification"
+        case e.EnteredIntoForce():
+            return "entry_into_force"
+        case e.Applied() | e.FoundInadmissible() | e.AwaitingInstrument():
+            return "application"
+        case e.ReviewStageCompleted(body=body):
+            return f"review:{body}"
+        case e.Deferred() | e.Withdrawn() | e.Revived() | e.Reviewed() | e.Granted() | e.StatusLost():
+            return "decision"
+        case (
+            e.ParticipationChanged()
+            | e.StanceChanged()
+            | e.MemberJoined()
+            | e.MemberLeft()
+            | e.CriteriaMet()
+            | e.DriverActed()
+        ):
+            return "rules"
+    return None
+
+
+def process_diagram(scenario: Scenario, *, highlight: str | None = None) -> Figure:
+    """The stages, bodies and rules of the scenario's process, as boxes and arrows.
+
+    ``highlight`` lights one stage (a key of ``process_stage``), e.g. the stage of the event being told.
+    """
     org, instrument = scenario.organization, scenario.instrument
+    drawn: set[str] = set()
+
+    def lit(key: str) -> bool:
+        drawn.add(key)
+        return key == highlight
+
     bodies = {body.id: body.name for body in org.bodies}
     figure = Figure(figsize=(12, 6.2), dpi=110)
     axes = figure.add_axes((0, 0, 1, 1))
@@ -260,7 +341,7 @@ def process_diagram(scenario: Scenario) -> Figure:
     n = len(scenario.members)
     top = 4.35
     boxes = [
-        (0.2, "Adoption", f"{instrument.name}: {adoption}", _DARK),
+        (0.2, "Adoption", f"{instrument.name}: {adoption}", _DARK, "adoption"),
     ]
     if instrument.requires_ratification:
         required = notifications_for_entry_into_force(instrument.entry_into_force, n)
@@ -270,6 +351,7 @@ def process_diagram(scenario: Scenario) -> Figure:
                 "Ratification",
                 f"each of {n} member states by its own domestic procedure; notifications to the {org.depositary}",
                 _BLUE,
+                "ratification",
             )
         )
         eif = instrument.entry_into_force
@@ -280,35 +362,43 @@ def process_diagram(scenario: Scenario) -> Figure:
         }[eif.rule]
         if eif.delay.mean:
             rule_text += f", about {eif.delay.mean:.0f} days later on average"
-        boxes.append((8.2, "Entry into force", rule_text, _GREEN))
+        boxes.append((8.2, "Entry into force", rule_text, _GREEN, "entry_into_force"))
     else:
-        boxes.append((4.2, "No ratification", "the instrument needs no ratification", _GREY))
-        boxes.append((8.2, "Entry into force", "on adoption", _GREEN))
-    for x, heading, text, color in boxes:
-        _box(axes, x, top, 3.5, 1.25, heading, text, color)
+        boxes.append((4.2, "No ratification", "the instrument needs no ratification", _GREY, "ratification"))
+        boxes.append((8.2, "Entry into force", "on adoption", _GREEN, "entry_into_force"))
+    for x, heading, text, color, key in boxes:
+        _box(axes, x, top, 3.5, 1.25, heading, text, color, lit=lit(key))
     for (x0, *_), (x1, *_) in itertools.pairwise(boxes):
         _arrow(axes, (x0 + 3.5, top + 0.62), (x1, top + 0.62))
 
     # Row 2: a candidate's request.
-    steps: list[tuple[str, str, str]] = [
-        ("Application", f"once in force; {len(scenario.candidates)} candidates in this scenario", _ORANGE)
+    steps: list[tuple[str, str, str, str]] = [
+        (
+            "Application",
+            f"once in force; {len(scenario.candidates)} candidates in this scenario",
+            _ORANGE,
+            "application",
+        )
     ]
     for stage in org.review.stages:
         session = "; then waits for its next session" if stage.at_session else ""
         delay = "" if stage.delay.mean == 0 else f"works about {stage.delay.mean:.0f} days on average"
-        steps.append((bodies[stage.body], f"{delay}{session}".strip("; ") or "passes the request on", _GREY))
+        text = f"{delay}{session}".strip("; ") or "passes the request on"
+        steps.append((bodies[stage.body], text, _GREY, f"review:{stage.body}"))
     deferral = (
         f"; taken up at a session with chance {org.agenda.take_up_probability:.0%}, else pending"
         if org.agenda.take_up_probability < 1
         else ""
     )
-    steps.append((f"Decision at the {bodies[org.review.deciding_body]}", f"at its next session{deferral}", _RED))
+    steps.append(
+        (f"Decision at the {bodies[org.review.deciding_body]}", f"at its next session{deferral}", _RED, "decision")
+    )
     width = min(2.3, (11.6 - 0.25 * (len(steps) - 1)) / len(steps))
     gap = (11.6 - width * len(steps)) / max(len(steps) - 1, 1)
     bottom = 2.35
-    for number, (heading, text, color) in enumerate(steps):
+    for number, (heading, text, color, key) in enumerate(steps):
         x = 0.2 + number * (width + gap)
-        _box(axes, x, bottom, width, 1.3, heading, text, color)
+        _box(axes, x, bottom, width, 1.3, heading, text, color, lit=lit(key))
         if number:
             _arrow(axes, (x - gap, bottom + 0.65), (x, bottom + 0.65))
     # Entry into force opens the way to applications: an elbow between the two rows, clear of the boxes.
@@ -351,22 +441,36 @@ def process_diagram(scenario: Scenario) -> Figure:
         + ", ".join(m.name for m in scenario.members)
         + (f". Participation: {'; '.join(participation)}." if participation else " (all active)."),
     ]
-    _box(axes, 0.2, 0.45, 11.6, 1.45, "Rules of the decision", "\n".join(rules), _RED, wrap=140)
+    _box(axes, 0.2, 0.45, 11.6, 1.45, "Rules of the decision", "\n".join(rules), _RED, wrap=140, lit=lit("rules"))
+    if highlight is not None and highlight not in drawn:
+        stages = ", ".join(sorted(drawn))
+        raise ValueError(f"no stage {highlight!r} in the diagram of {scenario.name} (stages: {stages})")
     return figure
 
 
 def _box(
-    axes: Axes, x: float, y: float, width: float, height: float, heading: str, text: str, color: str, wrap: int = 0
+    axes: Axes,
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    heading: str,
+    text: str,
+    color: str,
+    wrap: int = 0,
+    lit: bool = False,
 ) -> None:
+    """A stage: heading and text in a rounded box; a lit stage is filled with its colour and drawn thicker."""
     axes.add_patch(
         FancyBboxPatch(
             (x, y),
             width,
             height,
             boxstyle="round,pad=0.02,rounding_size=0.12",
-            facecolor="white",
+            facecolor=to_rgba(color, 0.18) if lit else "white",
             edgecolor=color,
-            linewidth=2,
+            linewidth=5 if lit else 2,
+            gid="lit" if lit else None,
         )
     )
     characters = wrap or max(int(width * 10.5), 14)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from cstosim.analysis.search import DEFAULT_LIMIT
 from cstosim.cli.common import UserError, load, replications_option, scenario_argument, seed_option
 from cstosim.experiments.plan import fresh_seed
 
@@ -31,13 +32,47 @@ from cstosim.experiments.plan import fresh_seed
     help="text for the terminal, markdown for documents, json for programs.",
 )
 @click.option("--sources/--no-sources", default=True, show_default=True, help="Text format: show rules and sources.")
-def trace(scenario: str, seed: int, replication: int, output_format: str, sources: bool) -> None:
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="CONDITION",
+    help="Tell the first replication (from --replication on) where CONDITION holds: granted, granted:CANDIDATE, "
+    "objects:MEMBER or never-in-force. Repeat to require several.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="With --where: replications searched at most.",
+)
+def trace(
+    scenario: str,
+    seed: int,
+    replication: int,
+    output_format: str,
+    sources: bool,
+    where: tuple[str, ...],
+    limit: int,
+) -> None:
     """Tell one replication of SCENARIO as dated events, citing the source of every rule applied."""
     from cstosim.analysis.narration import trace as tell
+    from cstosim.analysis.search import ConditionError, find_replication
     from cstosim.engine import run_replication
 
     model = load(scenario)
-    result = run_replication(model, seed, replication)
+    if where:
+        try:
+            found = find_replication(model, seed, where, limit=limit, start=replication)
+        except ConditionError as error:
+            raise UserError(f"--where {error}") from None
+        if found.result is None or found.replication is None:
+            raise click.ClickException(found.describe() + " Try another --seed or a larger --limit.")
+        click.echo(found.describe(), err=True)
+        result, replication = found.result, found.replication
+    else:
+        result = run_replication(model, seed, replication)
     story = tell(model, result, seed=seed, replication=replication)
     click.echo(story.render(output_format, with_sources=sources))
 
