@@ -40,9 +40,12 @@ _PERIOD_DATES: frozenset[Location] = frozenset({("start",), ("horizon",), ("inst
 Walked = Sequence[tuple[Location, Any, Any]]
 
 
-def scenario_problems(table: Mapping[str, Any], documents: Catalogue) -> list[Problem]:
-    """Every problem of a scenario table that its types cannot express."""
-    values = list(walk(ScenarioSpec, table))
+def scenario_problems(
+    table: Mapping[str, Any], documents: Catalogue, model: type[BaseModel] = ScenarioSpec
+) -> list[Problem]:
+    """Every problem of a scenario table that its types cannot express (``model``: the validation model of the
+    whole file)."""
+    values = list(walk(model, table))
     problems = [*duplicate_problems(values), *_reference_problems(table, values)]
     problems += [*_order_problems(table), *_member_problems(table), *_body_problems(table)]
     problems += _period_problems(table, values, {problem.location for problem in problems})
