@@ -3,6 +3,7 @@ values, the closest accepted key or name), dates within the simulated period."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from cstosim import ScenarioError, load_scenario, run_replication
 from cstosim.cli import main
 from cstosim.model.citations import Catalogue
 from cstosim.scenario_files.checks import scenario_problems
-from cstosim.scenario_files.problems import display_path, toml_value
+from cstosim.scenario_files.problems import closest, display_path, toml_value
 from cstosim.scenario_files.references import MemberName
 from cstosim.scenario_files.schema import ScenarioSpec
 
@@ -266,6 +267,12 @@ def test_a_misspelt_name_in_an_extends_file_gets_the_closest_name(tmp_path: Path
     ]
 
 
+def test_only_a_close_name_is_offered():
+    members = ["Armenia", "Belarus", "Kazakhstan", "Kyrgyzstan", "Russia", "Tajikistan"]
+    assert closest("Tajikstan", members) == "Tajikistan" and closest("Kazakstan", members) == "Kazakhstan"
+    assert closest("Uzbekistan", members) is None  # another state, however alike its ending
+
+
 def test_an_extends_file_that_changes_a_delays_kind_replaces_the_delay(tmp_path: Path):
     path = tmp_path / "what-if.toml"
     path.write_text(
@@ -379,3 +386,45 @@ def test_a_new_key_gets_the_same_suggestions_from_validation():
         _WithAlly.model_validate(table)
     problems = validation_problems(_WithAlly, table, raised.value)
     assert problem_lines("x.toml", table, problems) == ['x.toml: aly: unknown key (got "M0"); did you mean ally?']
+
+
+WRONG_VALUES = [
+    5,
+    2.5,
+    "x",
+    "",
+    [],
+    {},
+    True,
+    dt.date(1999, 1, 1),
+    dt.datetime(2020, 1, 1, 1),
+    ["M0"],
+    {"kind": "fixed"},
+]
+
+
+def test_any_wrong_value_anywhere_gives_problems_never_a_crash():
+    """The checks of the raw table run whatever the types: each value of a file replaced by values of every other
+    type gives one line per problem (or a valid file), never an exception."""
+    from cstosim.scenario_files.problems import walk
+
+    table = base_table()
+    table["members"][0]["stance_rules"] = [{"candidate": "C0", "support": 1.0, "abstain": 0.0, "object": 0.0}]
+    table["members"][1]["participation_changes"] = [{"state": "absent", "on": dt.date(2022, 1, 1)}]
+    table["organization"]["bodies"].append({"id": "Ministers", "name": "M", "calendar": {"with_body": "Council"}})
+    table["organization"]["review"]["stages"].append({"body": "Council", "at_session": True})
+    table["candidates"][0]["criteria"] = {"no_relations_with": ["M1"]}
+    locations = [location for location, _, _ in walk(ScenarioSpec, table) if location]
+    assert len(locations) > 90
+    for location in locations:
+        for value in WRONG_VALUES:
+            changed = copy.deepcopy(table)
+            node = changed
+            for step in location[:-1]:
+                node = node[step]
+            node[location[-1]] = value
+            try:
+                build(changed)
+            except ScenarioError as error:
+                assert error.problems and all(problem.startswith("test.toml: ") for problem in error.problems)
+                assert all("\n" not in problem and "Error" not in problem for problem in error.problems)

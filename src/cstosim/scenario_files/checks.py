@@ -208,8 +208,9 @@ def _period(table: Mapping[str, Any]) -> _Period | None:
     start, horizon = _date(table.get("start")), _date(table.get("horizon"))
     instrument = _table(table.get("instrument"))
     adopted_on = _date(instrument.get("adopted_on"))
-    if start is None or horizon is None or horizon <= start or ("adopted_on" in instrument and adopted_on is None):
-        return None  # the period is not known: the problem with its dates is reported
+    adoption_unknown = adopted_on is None and ("adopted_on" in instrument or "adopting_body" not in instrument)
+    if start is None or horizon is None or horizon <= start or adoption_unknown:
+        return None  # the period is not known: the problem with its dates, or with the adoption, is reported
     if adopted_on is not None and adopted_on < start:
         return _Period(adopted_on, True, horizon)
     return _Period(start, False, horizon)

@@ -36,6 +36,9 @@ Step = str | int
 Location = tuple[Step, ...]
 
 LONGEST_VALUE = 60  # characters of a value shown in a message
+# How alike a misspelt word and an accepted one must be to be offered (difflib's ratio): above difflib's 0.6, which
+# offers one member state for another of the same ending (Uzbekistan for Tajikistan, Kyrgyzstan for Kazakhstan).
+SIMILAR = 0.7
 NAME_KEYS = ("id", "name")  # what names a list item: bodies and documents by id, everything else by name
 
 
@@ -119,7 +122,7 @@ def one_of(options: Sequence[Any]) -> str:
 
 def closest(word: str, options: Sequence[str]) -> str | None:
     """The option closest to a misspelt ``word``, if one is close enough to be what was meant."""
-    matches = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(word, list(options), n=1, cutoff=SIMILAR)
     return matches[0] if matches else None
 
 
