@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from conftest import base_table, build, fixed
 from cstosim import ScenarioError, load_scenario, run_replication
 from cstosim.cli import main
+from cstosim.engine.events import ParticipationChanged
 from cstosim.model.citations import Catalogue
 from cstosim.scenario_files.checks import scenario_problems
 from cstosim.scenario_files.problems import closest, display_path, toml_value
@@ -99,12 +100,12 @@ def test_a_file_with_many_problems_gets_them_all_at_once_in_the_order_of_the_fil
             'organization.consensus.rule: must be "unanimity", "consensus_of_present" or "constructive_abstention" '
             '(got "unanimty"); did you mean "unanimity"?',
             'instrument.requires_ratification: must be true or false (got "yes")',
-            f"members[Tajikistan].participation_changes[0].on: must be within the simulated period, {period} "
-            "(got 2031-01-01)",
+            "members[Tajikistan].participation_changes[0].on: must not be after the horizon: the simulated period is "
+            f"{period} (got 2031-01-01)",
             "members[Tajikistan].ratification.stall_probabilty: unknown key (got 0.1); did you mean stall_probability?",
             "members[Kazakhstan].stance: support + abstain + object must sum to 1 (got 0.8)",
-            f"members[Kazakhstan].ratification.ratified_on: must be within the simulated period, {period} "
-            "(got 2031-02-01)",
+            "members[Kazakhstan].ratification.ratified_on: must not be after the horizon: the simulated period is "
+            f"{period} (got 2031-02-01)",
             'candidates[0].status: must be "partner" or "observer" (got "observr"); did you mean "observer"?',
             'candidates[0].criteria.no_relations_with: must name a member state (got "Kazakstan"); '
             'did you mean "Kazakhstan"?',
@@ -298,7 +299,8 @@ PERIOD = "2020-01-01 (start) to 2030-12-31 (horizon)"
     [
         (
             lambda t: t["members"][0].update(participation_changes=[{"state": "absent", "on": dt.date(2031, 1, 1)}]),
-            f"members[M0].participation_changes[0].on: must be within the simulated period, {PERIOD} (got 2031-01-01)",
+            "members[M0].participation_changes[0].on: must not be after the horizon: the simulated period is "
+            f"{PERIOD} (got 2031-01-01)",
         ),
         (
             lambda t: t["organization"]["bodies"][0]["calendar"].update(fixed_dates=[dt.date(2019, 12, 31)]),
@@ -312,7 +314,8 @@ PERIOD = "2020-01-01 (start) to 2030-12-31 (horizon)"
         ),
         (
             lambda t: t["members"][0].update(ratification={"ratified_on": dt.date(2031, 1, 1)}),
-            f"members[M0].ratification.ratified_on: must be within the simulated period, {PERIOD} (got 2031-01-01)",
+            "members[M0].ratification.ratified_on: must not be after the horizon: the simulated period is "
+            f"{PERIOD} (got 2031-01-01)",
         ),
         (
             lambda t: t["instrument"].update(adopted_on=dt.date(2031, 1, 1)),
@@ -330,7 +333,8 @@ def test_a_date_outside_the_simulated_period_is_an_error(change, expected):
 
 
 def test_dates_between_an_earlier_adoption_and_the_start_are_simulated():
-    """A scenario that starts after adoption replays it (``origin_day``): dates from adoption on are valid."""
+    """A scenario that starts after adoption replays it (``origin_day``): dates from adoption on are valid; a
+    session before that never happens, while a change recorded before it holds from the first simulated day."""
     table = base_table()
     table["start"] = dt.date(2024, 1, 1)
     table["instrument"]["adopted_on"] = dt.date(2018, 11, 8)
@@ -341,10 +345,13 @@ def test_dates_between_an_earlier_adoption_and_the_start_are_simulated():
     result = run_replication(scenario, seed=1)
     assert scenario.date(result.ratification_day("M0")) == dt.date(2020, 3, 6)
     table["members"][1]["participation_changes"][0]["on"] = dt.date(2018, 11, 7)
+    changes = [event for event in run_replication(build(table), seed=1).log if isinstance(event, ParticipationChanged)]
+    assert [(change.member, change.day) for change in changes] == [("M1", scenario.day(dt.date(2018, 11, 8)))]
+    table["organization"]["bodies"][0]["calendar"]["fixed_dates"][0] = dt.date(2018, 11, 7)
     with pytest.raises(ScenarioError) as raised:
         build(table)
     assert raised.value.problems == [
-        "test.toml: members[M1].participation_changes[0].on: must be within the simulated period, "
+        "test.toml: organization.bodies[Council].calendar.fixed_dates: must be within the simulated period, "
         "2018-11-08 (adoption) to 2030-12-31 (horizon) (got 2018-11-07)"
     ]
     assert load_scenario("csto-2024").start > load_scenario("csto-2024").instrument.adopted_on  # the bundled case

@@ -29,7 +29,7 @@ from cstosim.scenario_files.problems import (
     value_at,
     walk,
 )
-from cstosim.scenario_files.references import RefersTo
+from cstosim.scenario_files.references import RefersTo, WithinPeriod
 from cstosim.scenario_files.schema import ScenarioSpec
 
 SOURCES_FILE = "sources.toml"  # beside scenario files: the documents their sources may cite
@@ -217,8 +217,8 @@ def _period(table: Mapping[str, Any]) -> _Period | None:
 
 
 def _period_problems(table: Mapping[str, Any], values: Walked, reported: set[Location]) -> list[Problem]:
-    """Every date of the file (a session, a change of participation, a notification) within the simulated
-    period: a date outside it would never happen in the simulation, silently."""
+    """Every date of the file on or before the horizon (the simulation never reaches a later one, so it would be
+    ignored in silence), and a session date not before the first simulated day either (``WithinPeriod``)."""
     period = _period(table)
     if period is None:
         return []
@@ -227,8 +227,11 @@ def _period_problems(table: Mapping[str, Any], values: Walked, reported: set[Loc
         date = _date(value)
         if date is None or dt.date not in arms(annotation) or location in _PERIOD_DATES or location in reported:
             continue
-        if not period.first <= date <= period.last:
+        within = any(isinstance(item, WithinPeriod) for item in metadata(annotation))
+        if within and not period.first <= date <= period.last:
             problems.append(Problem(location, f"must be within the simulated period, {period}", date))
+        elif date > period.last:
+            problems.append(Problem(location, f"must not be after the horizon: the simulated period is {period}", date))
     return problems
 
 

@@ -1,13 +1,18 @@
-"""Names in a scenario file that refer to other items of the same file: a body by its id, a state by its name.
+"""Types that say what a value of a scenario file refers to: another item of the file, or a day of the simulation.
 
 A string field typed with one of the names below (``with_body: SessionBodyId``) must name an item of another
 list of the file. The loader checks every such field on the table as read, wherever it is, and offers the
 closest existing name for a misspelt one; a key added to the format with one of these types is checked
 without any other change.
+
+Every date of a file must be on or before the horizon (the simulation never reaches a later one). A date before
+the first simulated day is a record of the past that holds from the start on (a member absent since 2023, a
+status held since 2010), except a ``SessionDate``: a session before the first simulated day never happens.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -30,3 +35,11 @@ BodyId = Annotated[str, RefersTo(("organization", "bodies"), "id", "a body in or
 SessionBodyId = Annotated[str, RefersTo(("organization", "bodies"), "id", "a body with a calendar", "calendar")]
 MemberName = Annotated[str, RefersTo(("members",), "name", "a member state")]
 CandidateName = Annotated[str, RefersTo(("candidates",), "name", "a candidate")]
+
+
+@dataclass(frozen=True)
+class WithinPeriod:
+    """A date that counts only within the simulated period, from the first simulated day to the horizon."""
+
+
+SessionDate = Annotated[dt.date, WithinPeriod()]

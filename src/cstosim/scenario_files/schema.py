@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from cstosim.model import citations as c
 from cstosim.model import distributions as d
 from cstosim.model import scenario as m
-from cstosim.scenario_files.references import BodyId, CandidateName, MemberName, SessionBodyId
+from cstosim.scenario_files.references import BodyId, CandidateName, MemberName, SessionBodyId, SessionDate
 
 
 class _Spec(BaseModel):
@@ -158,10 +158,10 @@ class CalendarSpec(_Checked):
     windows: list[WindowSpec] = Field(
         default=[], description="one regular session a year on a day drawn uniformly in each window"
     )
-    fixed_dates: list[dt.date] = Field(
+    fixed_dates: list[SessionDate] = Field(
         default=[], description="known regular sessions; in a year with a known date the windows are not drawn"
     )
-    extraordinary_dates: list[dt.date] = Field(default=[], description="known extraordinary sessions")
+    extraordinary_dates: list[SessionDate] = Field(default=[], description="known extraordinary sessions")
     extraordinary_per_year: float = Field(
         default=0.0, description="rate of random extraordinary sessions a year (Poisson, at most 4 a year), 0 to 12"
     )
