@@ -1,11 +1,11 @@
 """Common random numbers: a what-if sees its baseline's random numbers wherever it changed nothing.
 
-For a random change of csto-2018 (a parameter value, a count such as ``max_deferrals`` or
-``reapplication.max_times`` up to the millions, the horizon, an added or removed member, candidate, body or
-review stage, a known session), every column of the run table that the change cannot affect is identical, row
-by row. Which columns a change can affect follows from the process: a member's ratification reaches only its
-own date, entry into force and what comes after; the review reaches only reviews and grants; a candidate's
-application reaches only that candidate's columns (and the first grant).
+For a random change of csto-2018 (a parameter value, a count such as ``reapplication.max_times`` up to the
+millions, the horizon, an added or removed member, candidate, body or review stage, a known session, a stance
+change, a member's chance of leaving), every column of the run table that the change cannot affect is
+identical, row by row. Which columns a change can affect follows from the process: a member's ratification
+reaches only its own date, entry into force and what comes after; the review reaches only reviews and grants;
+a candidate's application reaches only that candidate's columns (and the first grant).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ REPLICATIONS = 60
 BASE, _ = read_scenario_table("csto-2018")
 MEMBERS = [member["name"] for member in BASE["members"]]
 CANDIDATES = [candidate["name"] for candidate in BASE["candidates"]]
+APPLYING = [candidate["name"] for candidate in BASE["candidates"] if "application" in candidate]  # no recorded request
 
 Table = dict[str, Any]
 Change = tuple[Table, Callable[[str], bool]]  # the changed table, and which columns it cannot affect
@@ -47,8 +48,9 @@ FIRST_APPLICATIONS = {f"applied[{name}]" for name in CANDIDATES}
 def _review_change(data: st.DataObject) -> Change:
     path, value = data.draw(
         st.one_of(
-            st.tuples(st.just("organization.review.max_deferrals"), st.sampled_from([0, 1, 3, 7, 10**6])),
-            st.tuples(st.just("organization.review.deferral_probability"), st.floats(0, 1)),
+            st.tuples(st.just("organization.agenda.take_up_probability"), st.floats(0.01, 1)),
+            st.tuples(st.just("organization.agenda.withdrawal_per_year"), st.floats(0, 1)),
+            st.tuples(st.just("organization.agenda.revival_probability"), st.floats(0, 1)),
             st.tuples(st.just("organization.consensus.rule"), st.sampled_from(["unanimity", "consensus_of_present"])),
             st.tuples(st.just("organization.consensus.absence_counts_as_objection"), st.just(True)),
             st.tuples(st.just("organization.review.stages[1].delay.median_days"), st.floats(1, 2000, allow_nan=False)),
@@ -75,12 +77,25 @@ def _member_change(data: st.DataObject) -> Change:
 def _stance_change(data: st.DataObject) -> Change:
     member = data.draw(st.sampled_from(MEMBERS))
     support = data.draw(st.floats(0, 1))
-    table = with_value(BASE, f"members[{member}].stance", {"support": support, "abstain": 0.0, "object": 1 - support})
+    stance = {"support": support, "abstain": 0.0, "object": 1 - support}
+    if data.draw(st.booleans()):
+        table = with_value(BASE, f"members[{member}].stance", stance)
+    else:
+        table = copy.deepcopy(BASE)
+        change = stance | {"per_year": data.draw(st.floats(0, 1)), "candidate": data.draw(st.sampled_from(CANDIDATES))}
+        next(m for m in table["members"] if m["name"] == member).setdefault("stance_changes", []).append(change)
     return table, (UP_TO_FORCE | FIRST_APPLICATIONS).__contains__
 
 
+def _withdrawal_chance(data: st.DataObject) -> Change:
+    member = data.draw(st.sampled_from(MEMBERS))
+    table = with_value(BASE, f"members[{member}].membership", {"withdrawal_per_year": data.draw(st.floats(0, 1))})
+    others = _member_columns([name for name in MEMBERS if name != member])
+    return table, ({"adoption"} | others).__contains__
+
+
 def _candidate_change(data: st.DataObject) -> Change:
-    candidate = data.draw(st.sampled_from(CANDIDATES))
+    candidate = data.draw(st.sampled_from(APPLYING))
     path, value = data.draw(
         st.one_of(
             st.tuples(st.just(f"candidates[{candidate}].application.probability"), st.floats(0, 1)),
@@ -102,7 +117,8 @@ def _added_candidate(data: st.DataObject) -> Change:
     table = copy.deepcopy(BASE)
     new = copy.deepcopy(data.draw(st.sampled_from(BASE["candidates"])))
     new["name"] = "Newcomer"
-    new["application"]["probability"] = data.draw(st.floats(0, 1))
+    new.pop("requests", None)
+    new.setdefault("application", {})["probability"] = data.draw(st.floats(0, 1))
     table["candidates"].insert(data.draw(st.integers(0, len(CANDIDATES))), new)
     return table, lambda column: column not in ("first_grant", "first_grant_candidate")
 
@@ -112,7 +128,8 @@ def _removed_candidate(data: st.DataObject) -> Change:
     table = copy.deepcopy(BASE)
     table["candidates"] = [c for c in table["candidates"] if c["name"] != removed]
     for member in table["members"]:
-        member["stance_rules"] = [r for r in member.get("stance_rules", []) if r.get("candidate") != removed]
+        for kind in ("stance_rules", "stance_changes"):
+            member[kind] = [r for r in member.get(kind, []) if r.get("candidate") != removed]
     kept = _candidate_columns([name for name in CANDIDATES if name != removed])
     return table, (UP_TO_FORCE | kept).__contains__
 
@@ -149,6 +166,7 @@ CHANGES = [
     _review_change,
     _member_change,
     _stance_change,
+    _withdrawal_chance,
     _candidate_change,
     _added_candidate,
     _removed_candidate,

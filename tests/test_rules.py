@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from cstosim.model.rules import Vote, cast_vote, criteria_failures, decide
 from cstosim.model.scenario import (
+    DEFAULT_STATUSES,
     Candidate,
     CandidateKind,
     ConsensusPolicy,
@@ -15,7 +16,7 @@ from cstosim.model.scenario import (
     Criteria,
     Participation,
     Stance,
-    Status,
+    StatusDefinition,
 )
 
 S, A, OBJ, X = Vote.SUPPORT, Vote.ABSTAIN, Vote.OBJECT, Vote.ABSENT
@@ -74,21 +75,28 @@ def test_votes_follow_participation_then_stance():
     assert cast_vote(Participation.ACTIVE, stance, 0.81) is OBJ
 
 
-def candidate(kind=CandidateKind.STATE, status=Status.OBSERVER, **criteria) -> Candidate:
+def candidate(kind=CandidateKind.STATE, status="observer", **criteria) -> Candidate:
     return Candidate("X", kind, status, Criteria(**criteria))
 
 
-def test_criteria():
+PARTNER, OBSERVER = DEFAULT_STATUSES
+
+
+def test_criteria_are_those_of_the_status_requested():
     members = ["A", "B"]
-    assert criteria_failures(candidate(), members) == ()
-    assert criteria_failures(candidate(un_member=False), members) == ("is not a UN member",)
-    assert criteria_failures(candidate(no_relations_with=("B",)), members) == ("has no diplomatic relations with B",)
-    assert criteria_failures(candidate(peaceful_settlement=False), members)
-    # Conflicting security obligations rule out a partner, not an observer.
-    assert criteria_failures(candidate(status=Status.PARTNER, conflicting_obligations=True), members)
-    assert criteria_failures(candidate(conflicting_obligations=True), members) == ()
+    assert criteria_failures(candidate(), OBSERVER, members) == ()
+    assert criteria_failures(candidate(un_member=False), OBSERVER, members) == ("is not a UN member",)
+    assert criteria_failures(candidate(no_relations_with=("B",)), OBSERVER, members) == (
+        "has no diplomatic relations with B",
+    )
+    assert criteria_failures(candidate(peaceful_settlement=False), OBSERVER, members)
+    # Conflicting security obligations rule out a partner, not an observer (the default statuses' criteria).
+    assert criteria_failures(candidate(status="partner", conflicting_obligations=True), PARTNER, members)
+    assert criteria_failures(candidate(conflicting_obligations=True), OBSERVER, members) == ()
     # UN membership and diplomatic relations are criteria for states, not organizations.
-    assert criteria_failures(candidate(kind=CandidateKind.ORGANIZATION, un_member=False), members) == ()
+    assert criteria_failures(candidate(kind=CandidateKind.ORGANIZATION, un_member=False), OBSERVER, members) == ()
+    # A status declared without criteria bars nobody.
+    assert criteria_failures(candidate(un_member=False), StatusDefinition("dialogue_partner"), members) == ()
 
 
 @pytest.mark.parametrize("values", [(0.5, 0.5, 0.1), (1.2, 0.0, -0.2)])

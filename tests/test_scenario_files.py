@@ -120,24 +120,24 @@ BAD_INPUTS = [
     (
         "undefined member",
         lambda t: t["candidates"][0].update(criteria={"no_relations_with": ["Atlantis"]}),
-        'candidates[C0].criteria.no_relations_with: must name a member state (got "Atlantis")',
+        'candidates[C0].criteria.no_relations_with: must name a member state: "M0", "M1" or "M2" (got "Atlantis")',
     ),
     (
         "undefined candidate",
         lambda t: t["members"][0].update(
             stance_rules=[{"candidate": "Nobody", "support": 1.0, "abstain": 0.0, "object": 0.0}]
         ),
-        'members[M0].stance_rules[0].candidate: must name a candidate (got "Nobody")',
+        'members[M0].stance_rules[0].candidate: must name a candidate: "C0" (got "Nobody")',
     ),
     (
         "undefined body",
         lambda t: t["organization"]["review"].update(deciding_body="Senate"),
-        'organization.review.deciding_body: must name a body with a calendar (got "Senate")',
+        'organization.review.deciding_body: must name a body with a calendar: "Council" (got "Senate")',
     ),
     (
         "body without a calendar",
         lambda t: t["organization"]["review"].update(deciding_body="Secretariat"),
-        "organization.review.deciding_body: must name a body with a calendar "
+        'organization.review.deciding_body: must name a body with a calendar: "Council" '
         '(got "Secretariat", which has no calendar)',
     ),
     (

@@ -63,11 +63,10 @@ def test_same_seed_same_indices():
 
 def test_probability_outcome_by_a_date_and_integer_parameters():
     table = base_table(members=2, candidates=1)
-    table["organization"]["review"]["deferral_probability"] = 0.5
-    table["organization"]["review"]["max_deferrals"] = 1
+    table["candidates"][0]["reapplication"] = {"probability": 0.5, "max_times": 1}
     result = run_sensitivity(
         table,
-        ["organization.review.max_deferrals=0:3", "members[M0].ratification.delay.days=50:3000"],
+        ["candidates[C0].reapplication.max_times=0:3", "members[M0].ratification.delay.days=50:3000"],
         method="morris",
         outcome="granted[C0]",
         by=pd.Timestamp("2024-01-01").date(),
@@ -75,10 +74,10 @@ def test_probability_outcome_by_a_date_and_integer_parameters():
         replications=5,
         seed=2,
     )
-    deferrals = result.points["organization.review.max_deferrals"]
-    assert (deferrals == deferrals.round()).all()
+    times = result.points["candidates[C0].reapplication.max_times"]
+    assert (times == times.round()).all()
     assert result.points["granted[C0]"].between(0, 1).all()
-    # The grant by 2024 depends on M0's ratification delay (up to eight years) far more than on deferrals.
+    # The grant by 2024 depends on M0's ratification delay (up to eight years) far more than on re-applications.
     assert result.indices["parameter"].iloc[0] == "members[M0].ratification.delay.days"
     text = format_sensitivity(result)
     assert "probability that C0 is granted by 2024-01-01" in text

@@ -221,7 +221,8 @@ def test_a_scenario_elsewhere_extends_the_bundled_catalogue_with_its_own(tmp_pat
             [
                 'documents[seed 1].author: unknown key (got "x")',
                 'documents[seed 1].quotes[0].topic: must be "adoption", "ratification", "entry_into_force", '
-                '"review", "statuses", "criteria", "consensus" or "participation" (got "voting")',
+                '"review", "statuses", "criteria", "consensus", "participation", "stances", "membership" or "drivers" '
+                '(got "voting")',
             ],
         ),
         (
@@ -270,8 +271,9 @@ def test_statuses_merge_by_name_under_extends(tmp_path):
     )
     scenario = load_scenario(path)
     base = load_scenario("csto-2018").organization
-    (partner, observer) = scenario.organization.statuses
-    assert partner == base.statuses[0] and observer.description == "An observer only listens"
+    (partner, observer, member) = scenario.organization.statuses
+    assert partner == base.statuses[0] and member == base.statuses[2]
+    assert observer.description == "An observer only listens" and observer.criteria == base.statuses[1].criteria
     assert scenario.organization.criteria_description == base.criteria_description
     assert scenario.sources["organization.statuses[1]"] == "assumption: what-if"
 
@@ -281,7 +283,7 @@ def test_statuses_merge_by_name_under_extends(tmp_path):
     [
         (
             lambda o: o.update(statuses=[{"name": "member", "description": "x"}]),
-            'organization.statuses[member].name: must be "partner" or "observer" (got "member")',
+            'candidates[C0].status: must name a declared status: "member" (got "observer")',
         ),
         (
             lambda o: o.update(statuses=[{"name": "observer", "description": "x", "rank": 2}]),

@@ -93,7 +93,7 @@ def test_a_file_with_many_problems_gets_them_all_at_once_in_the_order_of_the_fil
         for line in [
             f"organization.bodies[Council].calendar.fixed_dates: must be within the simulated period, {period} "
             "(got 2031-05-01)",
-            'organization.review.deciding_body: must name a body with a calendar (got "Counsil"); '
+            'organization.review.deciding_body: must name a body with a calendar: "Council" (got "Counsil"); '
             'did you mean "Council"?',
             'organization.review.stages[0].delay.kind: must be "fixed", "uniform", "exponential", "lognormal" or '
             '"empirical" (got "lognormall"); did you mean "lognormal"?',
@@ -106,9 +106,10 @@ def test_a_file_with_many_problems_gets_them_all_at_once_in_the_order_of_the_fil
             "members[Kazakhstan].stance: support + abstain + object must sum to 1 (got 0.8)",
             "members[Kazakhstan].ratification.ratified_on: must not be after the horizon: the simulated period is "
             f"{period} (got 2031-02-01)",
-            'candidates[0].status: must be "partner" or "observer" (got "observr"); did you mean "observer"?',
-            'candidates[0].criteria.no_relations_with: must name a member state (got "Kazakstan"); '
-            'did you mean "Kazakhstan"?',
+            'candidates[0].status: must name a declared status: "partner" or "observer" (got "observr"); '
+            'did you mean "observer"?',
+            'candidates[0].criteria.no_relations_with: must name a member state: "Tajikistan", "Kazakhstan" or '
+            '"Kyrgyzstan" (got "Kazakstan"); did you mean "Kazakhstan"?',
             'candidates[0].application.after.days: must be a number (got "30")',
             'candidates[1]: duplicate name (got "Iran")',
         ]
@@ -124,9 +125,9 @@ def test_names_and_references_are_checked_even_when_the_types_are_wrong():
     with pytest.raises(ScenarioError) as raised:
         build(table)
     assert raised.value.problems == [
-        'test.toml: organization.review.stages[0].body: must name a body in organization.bodies (got "Secretariat "); '
-        'did you mean "Secretariat"?',
-        'test.toml: members[M0].stance_rules[0].candidate: must name a candidate (got "C9")',  # nothing close
+        'test.toml: organization.review.stages[0].body: must name a body in organization.bodies: "Council" or '
+        '"Secretariat" (got "Secretariat "); did you mean "Secretariat"?',
+        'test.toml: members[M0].stance_rules[0].candidate: must name a candidate: "C0" (got "C9")',  # none close
         'test.toml: members[M1].stance.support: must be a number (got "high")',
         'test.toml: candidates[1]: duplicate name (got "C0")',
     ]
@@ -184,12 +185,13 @@ def test_paths_name_items_as_dotted_paths_do_and_fall_back_to_positions():
             lambda t: t["organization"]["bodies"].append(
                 {"id": "Ministers", "name": "Ministers", "calendar": {"with_body": "Counsil"}}
             ),
-            'organization.bodies[Ministers].calendar.with_body: must name a body with a calendar (got "Counsil"); '
-            'did you mean "Council"?',
+            'organization.bodies[Ministers].calendar.with_body: must name a body with a calendar: "Council" or '
+            '"Ministers" (got "Counsil"); did you mean "Council"?',
         ),
         (
             lambda t: t["instrument"].update(adopted_on=None, adopting_body="Councill", drafting=fixed(10)),
-            'instrument.adopting_body: must name a body with a calendar (got "Councill"); did you mean "Council"?',
+            'instrument.adopting_body: must name a body with a calendar: "Council" (got "Councill"); '
+            'did you mean "Council"?',
         ),
         (
             lambda t: t["candidates"][0].update(kind="organisation"),
@@ -254,7 +256,7 @@ def test_a_misspelt_name_in_an_extends_file_gets_the_closest_name(tmp_path: Path
     path.write_text(
         'extends = "csto-2018"\nname = "what-if"\n\n[members.Tajikstan.ratification]\nstall_probability = 0.5\n\n'
         '[candidates."Commonwealth of Independent State"]\nkind = "organization"\n\n'
-        "[organization.review]\ndeferal_probability = 0.3\n",
+        "[organization.agenda]\ntake_up_probabilty = 0.3\n",
         encoding="utf-8",
     )
     with pytest.raises(ScenarioError) as raised:
@@ -264,7 +266,7 @@ def test_a_misspelt_name_in_an_extends_file_gets_the_closest_name(tmp_path: Path
         "did you mean Tajikistan?",
         f'{path}: candidates."Commonwealth of Independent State": no item of that name in the base scenario '
         '(got "Commonwealth of Independent State"); did you mean "Commonwealth of Independent States"?',
-        f"{path}: organization.review.deferal_probability: unknown key (got 0.3); did you mean deferral_probability?",
+        f"{path}: organization.agenda.take_up_probabilty: unknown key (got 0.3); did you mean take_up_probability?",
     ]
 
 
@@ -380,7 +382,7 @@ def test_a_new_reference_key_is_checked_without_a_change_to_the_checks():
     table["ally"] = "M9"
     problems = scenario_problems(table, Catalogue(), _WithAlly)
     assert [(problem.location, problem.rule, problem.value) for problem in problems] == [
-        (("ally",), "must name a member state", "M9")
+        (("ally",), 'must name a member state: "M0", "M1" or "M2"', "M9")
     ]
 
 
@@ -421,8 +423,18 @@ def test_any_wrong_value_anywhere_gives_problems_never_a_crash():
     table["organization"]["bodies"].append({"id": "Ministers", "name": "M", "calendar": {"with_body": "Council"}})
     table["organization"]["review"]["stages"].append({"body": "Council", "at_session": True})
     table["candidates"][0]["criteria"] = {"no_relations_with": ["M1"]}
+    table["organization"]["statuses"] = [{"name": "observer"}, {"name": "member", "requires": "observer"}]
+    table["candidates"][0].update(status="member", requests=[{"status": "observer", "on": dt.date(2021, 1, 1)}])
+    table["candidates"][0]["held"] = [
+        {"status": "observer", "since": dt.date(2010, 1, 1), "until": dt.date(2012, 1, 1)}
+    ]
+    table["members"][2]["membership"] = {"joined_on": dt.date(2022, 1, 1)}
+    table["members"][2]["stance_changes"] = [{"on": dt.date(2023, 1, 1), "support": 1.0, "abstain": 0.0, "object": 0.0}]
+    effect = {"target": "support", "change": 0.1, "members": ["M0"], "candidate": "C0"}
+    table["drivers"] = [{"name": "pressure", "on": dt.date(2022, 1, 1), "effects": [effect]}]
+    build(table)  # valid as it stands
     locations = [location for location, _, _ in walk(ScenarioSpec, table) if location]
-    assert len(locations) > 90
+    assert len(locations) > 120
     for location in locations:
         for value in WRONG_VALUES:
             changed = copy.deepcopy(table)

@@ -95,7 +95,7 @@ def summarize_tally(scenario: Scenario, tally: Tally) -> Summary:
     candidates = tuple(
         CandidateOutcome(
             candidate=c.name,
-            status=c.status.value,
+            status=c.status,
             applied=Proportion.of(tally.reached(applied_column(c.name)), n),
             granted=Proportion.of(tally.reached(granted_column(c.name)), n),
             median_grant=_date(tally.quantile_date(granted_column(c.name), 0.5)),

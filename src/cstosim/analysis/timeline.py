@@ -298,8 +298,8 @@ def process_diagram(scenario: Scenario) -> Figure:
         delay = "" if stage.delay.mean == 0 else f"works about {stage.delay.mean:.0f} days on average"
         steps.append((bodies[stage.body], f"{delay}{session}".strip("; ") or "passes the request on", _GREY))
     deferral = (
-        f"; may defer ({org.review.deferral_probability:.0%}, at most {org.review.max_deferrals}x)"
-        if org.review.max_deferrals and org.review.deferral_probability
+        f"; taken up at a session with chance {org.agenda.take_up_probability:.0%}, else pending"
+        if org.agenda.take_up_probability < 1
         else ""
     )
     steps.append((f"Decision at the {bodies[org.review.deciding_body]}", f"at its next session{deferral}", _RED))

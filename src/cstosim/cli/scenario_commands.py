@@ -74,7 +74,7 @@ def describe(scenario: Scenario) -> str:
         f"Consensus:      {org.consensus.rule.value}"
         + ("; absence counts as an objection" if org.consensus.absence_counts_as_objection else ""),
         f"Members:        {', '.join(_member(m) for m in scenario.members)}",
-        f"Candidates:     {', '.join(f'{c.name} ({c.status.value})' for c in scenario.candidates) or 'none'}",
+        f"Candidates:     {', '.join(f'{c.name} ({c.status})' for c in scenario.candidates) or 'none'}",
         *_descriptions(scenario),
         "",
         "Sources (where in the file: source)",
@@ -90,7 +90,9 @@ def describe(scenario: Scenario) -> str:
 def _descriptions(scenario: Scenario) -> list[str]:
     """What the statuses mean, the criteria, and the documents the sources cite, or that the file gives none."""
     org = scenario.organization
-    statuses = [f"{d.status.value}: {d.description}" for d in org.statuses] or ["not described in the scenario file"]
+    statuses = [f"{d.name}: {d.description}" for d in org.statuses if d.description] or [
+        "not described in the scenario file"
+    ]
     lines = [f"{'Statuses:' if number == 0 else '':<16}{text}" for number, text in enumerate(statuses)]
     lines.append(f"Criteria:       {org.criteria_description or 'not described in the scenario file'}")
     catalogue = scenario.documents

@@ -1,9 +1,10 @@
 """The draw keys of the model, and one replication's uniform numbers looked up by key.
 
 Every random choice is named by a key saying what it decides (see ``cstosim.engine.random_numbers``). The
-functions below are the model's whole vocabulary of keys, in one place: a member, candidate or body is named by
-its name or id, a stage by its name (a review stage by its body and which visit to that body it is), an
-application by its number, a session year by the calendar year. No key holds a position in a list or a count
+functions below are the model's whole vocabulary of keys, in one place: a member, candidate, body, status or
+driver is named by its name or id, a stage by its name (a review stage by its body and which visit to that body
+it is), an application by its number, a session by its count since the request was ready, a session year by
+the calendar year. No key holds a position in a list or a count
 taken from parameters, so adding a member, a candidate, a stage or a body, or changing any parameter value or
 the horizon, leaves every unrelated draw unchanged.
 
@@ -72,10 +73,32 @@ def extraordinary_day_key(body: str, year: int, number: int) -> DrawKey:
     return ("session", body, year, "extraordinary", number)
 
 
+def frailty_key() -> DrawKey:
+    """The factor shared by every member's ratification delays."""
+    return ("ratification", "shared frailty")
+
+
+def withdrawal_key(member: str) -> DrawKey:
+    """When a member state leaves the organization (if it has a yearly chance of leaving)."""
+    return ("membership", member, "withdrawal")
+
+
+def stance_change_key(member: str, towards: str, occurrence: int) -> DrawKey:
+    """When a random change of a member's stance towards some candidates happens (``towards`` describes them;
+    ``occurrence`` counts the member's random changes towards the same candidates)."""
+    return ("stance", member, towards, occurrence)
+
+
+def driver_key(driver: str, part: str) -> DrawKey:
+    """Whether a driver acts in the replication (``part`` "acts") and when it starts ("start")."""
+    return ("driver", driver, part)
+
+
 # Candidates --------------------------------------------------------------------------------------------------
 
 
 def applies_key(candidate: str) -> DrawKey:
+    """Whether the candidate makes its first request at all (when the record has none)."""
     return ("application", candidate, "applies")
 
 
@@ -83,27 +106,62 @@ def application_delay_key(candidate: str) -> DrawKey:
     return ("application", candidate, "delay")
 
 
-def review_stage_key(candidate: str, application: int, body: str, visit: int) -> DrawKey:
+def criteria_met_key(candidate: str, part: str) -> DrawKey:
+    """Whether ("happens") and when ("delay") a barred candidate comes to meet the criteria."""
+    return ("criteria", candidate, part)
+
+
+def promotion_key(candidate: str, status: str, part: str) -> DrawKey:
+    """Whether ("applies") and when ("delay") the candidate requests ``status``, the next step of its path."""
+    return ("promotion", candidate, status, part)
+
+
+def held_for_key(candidate: str, status: str) -> DrawKey:
+    """How long the candidate must hold the status before ``status`` on its path before it may request it."""
+    return ("status", candidate, status, "held for")
+
+
+def effective_key(candidate: str, status: str) -> DrawKey:
+    """The delay from the decision granting ``status`` to the candidate holding it."""
+    return ("status", candidate, status, "effective after")
+
+
+def loss_key(candidate: str, status: str) -> DrawKey:
+    """When the candidate loses ``status`` (if it has a yearly chance of losing a status)."""
+    return ("status", candidate, status, "loss")
+
+
+def review_stage_key(candidate: str, status: str, application: int, body: str, visit: int) -> DrawKey:
     """The duration of a review stage of one application; ``visit`` counts the stages at the same body."""
-    return ("review", candidate, application, "stage", body, visit)
+    return ("review", candidate, status, application, "stage", body, visit)
 
 
-def deferral_key(candidate: str, application: int, session: int) -> DrawKey:
-    """Whether the ``session``-th deciding session that takes up the application defers it."""
-    return ("review", candidate, application, "deferral", session)
+def take_up_key(candidate: str, status: str, application: int, session: int) -> DrawKey:
+    """Whether the ``session``-th session of the deciding body after the request is ready takes it up."""
+    return ("agenda", candidate, status, application, "take up", session)
 
 
-def vote_key(candidate: str, application: int, member: str) -> DrawKey:
-    return ("vote", candidate, application, member)
+def agenda_withdrawal_key(candidate: str, status: str, application: int, round: int) -> DrawKey:
+    """When a pending request is withdrawn (``round`` counts its returns to the agenda, from 1)."""
+    return ("agenda", candidate, status, application, "withdrawal", round)
 
 
-def reapplies_key(candidate: str, application: int) -> DrawKey:
+def revival_key(candidate: str, status: str, application: int, round: int, part: str) -> DrawKey:
+    """Whether ("happens") and when ("delay") a withdrawn request comes back."""
+    return ("agenda", candidate, status, application, "revival", round, part)
+
+
+def vote_key(candidate: str, status: str, application: int, member: str) -> DrawKey:
+    return ("vote", candidate, status, application, member)
+
+
+def reapplies_key(candidate: str, status: str, application: int) -> DrawKey:
     """Whether the candidate applies again after application ``application`` was rejected."""
-    return ("reapplication", candidate, application, "applies")
+    return ("reapplication", candidate, status, application, "applies")
 
 
-def reapplication_delay_key(candidate: str, application: int) -> DrawKey:
-    return ("reapplication", candidate, application, "delay")
+def reapplication_delay_key(candidate: str, status: str, application: int) -> DrawKey:
+    return ("reapplication", candidate, status, application, "delay")
 
 
 # Keys computed ahead, and one replication's numbers ---------------------------------------------------------

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from cstosim.model.rules import Vote
-from cstosim.model.scenario import Participation, Status
+from cstosim.model.scenario import Participation, Stance, Status
 
 
 class EventKind(StrEnum):
@@ -31,6 +31,15 @@ class EventKind(StrEnum):
     DEFERRAL = "deferral"
     REVIEW = "review"
     GRANT = "grant"
+    AWAITING_INSTRUMENT = "awaiting_instrument"
+    WITHDRAWAL = "withdrawal"
+    REVIVAL = "revival"
+    STATUS_LOST = "status_lost"
+    CRITERIA_MET = "criteria_met"
+    STANCE_CHANGE = "stance_change"
+    DRIVER = "driver"
+    MEMBER_JOINED = "member_joined"
+    MEMBER_LEFT = "member_left"
 
 
 class Adopted(NamedTuple):
@@ -119,6 +128,7 @@ class ReviewStageCompleted(NamedTuple):
     body: str
     day: float
     attempt: int
+    status: Status
 
     @property
     def kind(self) -> EventKind:
@@ -126,14 +136,117 @@ class ReviewStageCompleted(NamedTuple):
 
 
 class Deferred(NamedTuple):
+    """A session of the deciding body met and did not take the pending request up."""
+
     candidate: str
     body: str
+    day: float
+    attempt: int
+    status: Status
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.DEFERRAL
+
+
+class AwaitingInstrument(NamedTuple):
+    """A request made before the instrument creating the status is in force: it waits until it is."""
+
+    candidate: str
+    status: Status
+    day: float
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.AWAITING_INSTRUMENT
+
+
+class Withdrawn(NamedTuple):
+    """The candidate withdrew its pending request."""
+
+    candidate: str
+    status: Status
     day: float
     attempt: int
 
     @property
     def kind(self) -> EventKind:
-        return EventKind.DEFERRAL
+        return EventKind.WITHDRAWAL
+
+
+class Revived(NamedTuple):
+    """A withdrawn request came back to the agenda."""
+
+    candidate: str
+    status: Status
+    day: float
+    attempt: int
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.REVIVAL
+
+
+class StatusLost(NamedTuple):
+    candidate: str
+    status: Status
+    day: float
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.STATUS_LOST
+
+
+class CriteriaMet(NamedTuple):
+    """A candidate barred by the admission criteria came to meet them."""
+
+    candidate: str
+    day: float
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.CRITERIA_MET
+
+
+class StanceChanged(NamedTuple):
+    member: str
+    towards: str  # the candidates concerned, in words
+    stance: Stance
+    reason: str
+    day: float
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.STANCE_CHANGE
+
+
+class DriverActed(NamedTuple):
+    """A driver starts acting on the parameters it moves."""
+
+    driver: str
+    day: float
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.DRIVER
+
+
+class MemberJoined(NamedTuple):
+    member: str
+    day: float
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.MEMBER_JOINED
+
+
+class MemberLeft(NamedTuple):
+    member: str
+    day: float
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind.MEMBER_LEFT
 
 
 class Reviewed(NamedTuple):
@@ -177,4 +290,13 @@ Event = (
     | Deferred
     | Reviewed
     | Granted
+    | AwaitingInstrument
+    | Withdrawn
+    | Revived
+    | StatusLost
+    | CriteriaMet
+    | StanceChanged
+    | DriverActed
+    | MemberJoined
+    | MemberLeft
 )

@@ -39,13 +39,14 @@ from cstosim.engine import ReplicationResult, Simulator
 from cstosim.engine import draws as keys
 from cstosim.engine.draws import Draws
 from cstosim.engine.events import ParticipationChanged
+from cstosim.engine.random_numbers import DrawKey
 from cstosim.experiments.replications import fresh_seed, result_row, rows_to_table
 from cstosim.model.distributions import Distribution
 from cstosim.model.facts import Fact, FactEvent, Record
 from cstosim.model.scenario import Body, MemberState, ParticipationChange, Ratification, Scenario
 from cstosim.scenario_files.facts import check_record
 
-MAX_REDRAWS = 1000  # per conditioned member and replication; beyond it the replication is rejected
+MAX_REDRAWS = 1000  # proposals per replication; beyond it the replication is rejected
 
 
 class Method(StrEnum):
@@ -215,41 +216,58 @@ def window_probability(distribution: Distribution, low: float | None, high: floa
     return max(ceiling - floor, 0.0)
 
 
-def condition_member(member: MemberState, draws: Draws, adoption_day: float, window: RatificationWindow) -> bool:
-    """Condition the member's ratification numbers in ``draws`` so that its notification falls in ``window``;
-    False if no draw did within ``MAX_REDRAWS`` proposals.
+def condition_members(
+    simulator: Simulator, draws: Draws, adoption_day: float, windows: Sequence[RatificationWindow]
+) -> str | None:
+    """Condition the ratification numbers in ``draws`` so that every windowed member notifies in its window;
+    the name of a member whose window no proposal met within ``MAX_REDRAWS``, else ``None``.
 
-    A proposal (stall or not, the earlier stages) is drawn from the prior and kept with the probability that
-    the last stage ends in the window; the last stage is then drawn from its truncated law by inverse transform.
-    Keeping the proposal with that probability is what makes the result the exact conditional draw. Proposals
-    after the first take their numbers from keys of their own (``("forecast", member, proposal, ...)``).
+    A proposal (the factor shared by every member's delays, and for each windowed member: stall or not, the
+    earlier stages) is drawn from the prior and kept with the probability that every last stage ends in its
+    window (the product over members, since the last stages are independent given the proposal); each last
+    stage is then drawn from its truncated law by inverse transform. Keeping the proposal with that probability
+    is what makes the result the exact joint conditional draw, the shared factor included. Proposals after the
+    first take their numbers from keys of their own (``("forecast", proposal, ...)``).
     """
-    procedure = member.ratification
-    assert procedure is not None and procedure.stages
-    stages = procedure.stages
-    name = member.name
-    stall, stall_stage = keys.stall_key(name), keys.stall_stage_key(name)
-    stage_keys = [keys.ratification_stage_key(name, stage.name) for stage in stages]
+    scenario = simulator.scenario
     numbers, replication = draws.numbers, draws.replication
+    members = [scenario.members[window.member] for window in windows]
+    redrawn: list[DrawKey] = [keys.frailty_key()] if scenario.instrument.ratification_frailty > 0 else []
+    for member in members:
+        procedure = member.ratification
+        assert procedure is not None and procedure.stages
+        stage_keys = [keys.ratification_stage_key(member.name, stage.name) for stage in procedure.stages]
+        redrawn += [keys.stall_key(member.name), keys.stall_stage_key(member.name), *stage_keys]
     for proposal in range(MAX_REDRAWS):
         if proposal > 0:
-            for key in (stall, stall_stage, *stage_keys):
+            for key in redrawn:
                 draws.replace(key, numbers.uniform(replication, ("forecast", proposal, *key)))
-        if draws[stall] < procedure.stall_probability:
-            if window.end_day is None:  # a stalled procedure never notifies: consistent with "not by"
-                return True
+        frailty = simulator.frailty_factor(draws)
+        accept = 1.0
+        truncations: list[tuple[DrawKey, Distribution, float | None, float | None]] = []
+        for member, window in zip(members, windows, strict=True):
+            procedure = member.ratification
+            assert procedure is not None
+            stages = procedure.stages
+            stage_keys = [keys.ratification_stage_key(member.name, stage.name) for stage in procedure.stages]
+            if draws[keys.stall_key(member.name)] < procedure.stall_probability:
+                if window.end_day is not None:  # a stalled procedure never notifies: only "not by" is met
+                    accept = 0.0
+                    break
+                continue
+            before_last = adoption_day + frailty * sum(
+                stage.delay.quantile(draws[key]) for stage, key in zip(stages[:-1], stage_keys, strict=False)
+            )
+            low = (window.first_day - before_last) / frailty if window.first_day is not None else None
+            high = (window.end_day - before_last) / frailty if window.end_day is not None else None
+            accept *= window_probability(stages[-1].delay, low, high)
+            truncations.append((stage_keys[-1], stages[-1].delay, low, high))
+        if accept <= 0 or numbers.uniform(replication, ("forecast", proposal, "accept")) >= accept:
             continue
-        before_last = adoption_day + sum(
-            stage.delay.quantile(draws[key]) for stage, key in zip(stages[:-1], stage_keys, strict=False)
-        )
-        low = window.first_day - before_last if window.first_day is not None else None
-        high = window.end_day - before_last if window.end_day is not None else None
-        delay = stages[-1].delay
-        if numbers.uniform(replication, ("forecast", proposal, name, "accept")) >= window_probability(delay, low, high):
-            continue
-        draws.replace(stage_keys[-1], truncated_uniform(delay, draws[stage_keys[-1]], low, high))
-        return True
-    return False
+        for key, delay, low, high in truncations:
+            draws.replace(key, truncated_uniform(delay, draws[key], low, high))
+        return None
+    return members[0].name if members else None
 
 
 # Running a forecast -----------------------------------------------------------------------------------------
@@ -327,11 +345,10 @@ def run_forecast(
     kept: list[ReplicationResult | None] = []
     for draws in simulator.draws(root_seed, range(replications)):
         rejected_by = None
-        for window in conditioning.windows:
-            member = simulated.members[window.member]
-            if not condition_member(member, draws, adoption_day, window):
-                rejected_by = f"{member.name}: no ratification draw in the recorded window after {MAX_REDRAWS} tries"
-                break
+        if conditioning.windows:
+            failed = condition_members(simulator, draws, adoption_day, conditioning.windows)
+            if failed is not None:
+                rejected_by = f"{failed}: no ratification draw in the recorded windows after {MAX_REDRAWS} tries"
         result = simulator.run_draws(draws)
         for index, fact in enumerate(record.facts):
             if not fact_holds(fact, result, record.tolerance_days):

@@ -68,7 +68,8 @@ def result_row(scenario: Scenario, result: ReplicationResult) -> dict[str, Any]:
     review_counts: dict[str, int] = {}
     for review in result.reviews:
         review_counts[review.candidate] = review_counts.get(review.candidate, 0) + 1
-    granted = {g.candidate: g.day for g in result.grants}
+    sought = {c.name: c.status for c in scenario.candidates}
+    granted = {g.candidate: g.day for g in result.grants if g.status == sought[g.candidate]}
     for candidate in scenario.candidates:
         row[applied_column(candidate.name)] = first_applied.get(candidate.name, nan)
         row[reviews_column(candidate.name)] = review_counts.get(candidate.name, 0)

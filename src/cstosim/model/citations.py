@@ -30,6 +30,9 @@ class Topic(StrEnum):
     CRITERIA = "criteria"
     CONSENSUS = "consensus"
     PARTICIPATION = "participation"
+    STANCES = "stances"
+    MEMBERSHIP = "membership"
+    DRIVERS = "drivers"
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ from cstosim.model.scenario import (
     CandidateKind,
     ConsensusPolicy,
     ConsensusRule,
+    Criterion,
     EntryIntoForce,
     EntryIntoForceRule,
     Participation,
     Stance,
-    Status,
+    StatusDefinition,
 )
 
 
@@ -26,24 +27,24 @@ class Vote(StrEnum):
     ABSENT = "absent"
 
 
-def criteria_failures(candidate: Candidate, member_names: Iterable[str]) -> tuple[str, ...]:
-    """The published criteria the candidate fails, in plain words; empty if it is eligible.
+def criteria_failures(candidate: Candidate, status: StatusDefinition, member_names: Iterable[str]) -> tuple[str, ...]:
+    """The criteria of ``status`` the candidate fails, in plain words; empty if it is eligible.
 
-    UN membership and diplomatic relations apply to states; the rule on conflicting security obligations
-    applies to partners only.
+    UN membership and diplomatic relations apply to states only (an organization is neither).
     """
     criteria = candidate.criteria
+    required = status.criteria
     failures = []
     if candidate.kind is CandidateKind.STATE:
-        if not criteria.un_member:
+        if Criterion.UN_MEMBER in required and not criteria.un_member:
             failures.append("is not a UN member")
         members = set(member_names)
         missing = [name for name in criteria.no_relations_with if name in members]
-        if missing:
+        if Criterion.DIPLOMATIC_RELATIONS in required and missing:
             failures.append(f"has no diplomatic relations with {', '.join(missing)}")
-    if not criteria.peaceful_settlement:
+    if Criterion.PEACEFUL_SETTLEMENT in required and not criteria.peaceful_settlement:
         failures.append("does not commit to the peaceful settlement of disputes")
-    if candidate.status is Status.PARTNER and criteria.conflicting_obligations:
+    if Criterion.NO_CONFLICTING_OBLIGATIONS in required and criteria.conflicting_obligations:
         failures.append("has security obligations that contradict the organization's treaties")
     return tuple(failures)
 
@@ -120,3 +121,16 @@ def notifications_for_entry_into_force(rule: EntryIntoForce, bound_members: int)
         assert rule.notifications_required is not None
         return rule.notifications_required
     return 1
+
+
+def moved_towards_support(stance: Stance, change: float) -> Stance:
+    """``stance`` with ``change`` of probability moved to support, from objection first, then abstention (a
+    negative change moves support to objection); what cannot move stays."""
+    if change >= 0:
+        from_object = min(change, stance.object)
+        from_abstain = min(change - from_object, stance.abstain)
+        return Stance(
+            stance.support + from_object + from_abstain, stance.abstain - from_abstain, stance.object - from_object
+        )
+    moved = min(-change, stance.support)
+    return Stance(stance.support - moved, stance.abstain, stance.object + moved)

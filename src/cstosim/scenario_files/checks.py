@@ -18,13 +18,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from cstosim.model.citations import Catalogue
+from cstosim.model.scenario import DEFAULT_STATUSES, DriverTarget
 from cstosim.scenario_files.problems import (
+    UNSET,
     Location,
     Problem,
     arms,
     closest,
     item_name,
     metadata,
+    one_of,
     toml_value,
     value_at,
     walk,
@@ -33,6 +36,7 @@ from cstosim.scenario_files.references import RefersTo, WithinPeriod
 from cstosim.scenario_files.schema import ScenarioSpec
 
 SOURCES_FILE = "sources.toml"  # beside scenario files: the documents their sources may cite
+LISTED_NAMES = 6  # the names a reference may take are listed in its message when there are no more
 
 # The dates that make the simulated period rather than fall in it.
 _PERIOD_DATES: frozenset[Location] = frozenset({("start",), ("horizon",), ("instrument", "adopted_on")})
@@ -48,6 +52,7 @@ def scenario_problems(
     values = list(walk(model, table))
     problems = [*duplicate_problems(values), *_reference_problems(table, values)]
     problems += [*_order_problems(table), *_member_problems(table), *_body_problems(table)]
+    problems += [*_status_problems(table), *_driver_problems(table)]
     problems += _period_problems(table, values, {problem.location for problem in problems})
     problems += _citation_problems(values, documents)
     return problems
@@ -89,6 +94,8 @@ def _reference_problem(
     table: Mapping[str, Any], reference: RefersTo, location: Location, name: str
 ) -> Iterator[Problem]:
     items = value_at(table, reference.collection)
+    if items is UNSET or items == []:
+        items = [{reference.key: default} for default in reference.defaults]  # what a file that lists none has
     if not isinstance(items, list):
         return  # the list itself is wrong: validation says so
     named = {item[reference.key]: item for _, item in _tables(items) if isinstance(item.get(reference.key), str)}
@@ -96,7 +103,7 @@ def _reference_problem(
     eligible = [key for key, item in named.items() if needs is None or needs in item]
     if name in eligible:
         return
-    rule = f"must name {reference.what}"
+    rule = f"must name {reference.what}" + (f": {one_of(eligible)}" if 0 < len(eligible) <= LISTED_NAMES else "")
     if name in named:
         yield Problem(location, rule, name, detail=f"which has no {needs}")
     else:
@@ -146,9 +153,14 @@ def _member_problems(table: Mapping[str, Any]) -> Iterator[Problem]:
         rule = f"must not exceed the number of members ({count})"
         yield Problem(("instrument", "entry_into_force", "notifications_required"), rule, required)
     adopted_on = _date(instrument.get("adopted_on"))
+    adopted = adopted_on or _date(table.get("start"))
     for index, member in members:
         ratification = member.get("ratification")
-        if ratification is None and instrument.get("requires_ratification", True) is True:
+        # A state that joins after the adoption, or had left before it, is not bound by the instrument.
+        membership = _table(member.get("membership"))
+        joined, left = _date(membership.get("joined_on")), _date(membership.get("left_on"))
+        bound = adopted is None or ((joined is None or joined <= adopted) and (left is None or left > adopted))
+        if ratification is None and bound and instrument.get("requires_ratification", True) is True:
             yield Problem(("members", index, "ratification"), "required because the instrument requires ratification")
         ratified_on = _date(_table(ratification).get("ratified_on"))
         where = ("members", index, "ratification", "ratified_on")
@@ -156,6 +168,57 @@ def _member_problems(table: Mapping[str, Any]) -> Iterator[Problem]:
             yield Problem(where, "needs instrument.adopted_on", ratified_on)
         elif ratified_on is not None and adopted_on is not None and ratified_on < adopted_on:
             yield Problem(where, f"must not be before adoption ({adopted_on})", ratified_on)
+
+
+def _status_problems(table: Mapping[str, Any]) -> Iterator[Problem]:
+    """A candidate's requests on the path to the status it seeks (each status once), and not already holding it.
+
+    Whether each status named is declared is a reference check (``DeclaredStatus``).
+    """
+    declared = {
+        status["name"]: status
+        for _, status in _tables(_table(table.get("organization")).get("statuses"))
+        if _named(status, "name")
+    } or {status.name: {} for status in DEFAULT_STATUSES}
+
+    def path_to(status: str) -> list[str]:
+        path = [status]
+        while _named(declared.get(path[0], {}), "requires"):
+            required = declared[path[0]]["requires"]
+            if required in path or required not in declared:
+                break
+            path.insert(0, required)
+        return path
+
+    for index, candidate in _tables(table.get("candidates")):
+        sought = candidate.get("status")
+        if not isinstance(sought, str) or sought not in declared:
+            continue
+        path = path_to(sought)
+        requests = candidate.get("requests")
+        requested = [_table(request).get("status") for request in requests] if isinstance(requests, list) else []
+        for number, status in enumerate(requested):
+            where = ("candidates", index, "requests", number, "status")
+            if not isinstance(status, str):
+                continue
+            if status not in path:
+                rule = f"must be a status on the path to {toml_value(sought)}: {one_of(path)}"
+                yield Problem(where, rule, status)
+            elif requested.index(status) != number:
+                yield Problem(where, "must not repeat a status requested before", status)
+        current = [held.get("status") for _, held in _tables(candidate.get("held")) if "until" not in held]
+        if current and current[-1] == sought:
+            yield Problem(("candidates", index, "held"), "must not hold the status the candidate seeks", sought)
+
+
+def _driver_problems(table: Mapping[str, Any]) -> Iterator[Problem]:
+    for index, driver in _tables(table.get("drivers")):
+        for number, effect in _tables(driver.get("effects")):
+            target = effect.get("target")
+            valid = isinstance(target, str) and target in {target.value for target in DriverTarget}
+            if effect.get("members") and valid and target != DriverTarget.SUPPORT:
+                where = ("drivers", index, "effects", number, "target")
+                yield Problem(where, f"must be {toml_value(DriverTarget.SUPPORT.value)} with members", target)
 
 
 def _body_problems(table: Mapping[str, Any]) -> Iterator[Problem]:

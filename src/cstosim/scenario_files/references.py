@@ -22,13 +22,15 @@ class RefersTo:
     """A string that names an item of the list at ``collection``, by the item's ``key``.
 
     ``what`` says in the message what must be named; ``needs`` is a key the named item must have (a body whose
-    sessions are awaited must have a ``calendar``).
+    sessions are awaited must have a ``calendar``); ``defaults`` are the names of the items a file that lists none
+    has (the statuses partner and observer).
     """
 
     collection: tuple[str, ...]
     key: str
     what: str
     needs: str | None = None
+    defaults: tuple[str, ...] = ()  # the names it may take when the file lists no such item
 
 
 BodyId = Annotated[str, RefersTo(("organization", "bodies"), "id", "a body in organization.bodies")]

@@ -19,7 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from cstosim.model import citations as c
 from cstosim.model import distributions as d
 from cstosim.model import scenario as m
-from cstosim.scenario_files.references import BodyId, CandidateName, MemberName, SessionBodyId, SessionDate
+from cstosim.scenario_files.references import (
+    BodyId,
+    CandidateName,
+    MemberName,
+    RefersTo,
+    SessionBodyId,
+    SessionDate,
+)
 
 
 class _Spec(BaseModel):
@@ -142,7 +149,20 @@ ConsensusRuleValue = Annotated[m.ConsensusRule, Field(strict=False)]
 EntryIntoForceRuleValue = Annotated[m.EntryIntoForceRule, Field(strict=False)]
 ParticipationValue = Annotated[m.Participation, Field(strict=False)]
 CandidateKindValue = Annotated[m.CandidateKind, Field(strict=False)]
-StatusValue = Annotated[m.Status, Field(strict=False)]
+CriterionValue = Annotated[m.Criterion, Field(strict=False)]
+DriverTargetValue = Annotated[m.DriverTarget, Field(strict=False)]
+StatusName = Annotated[
+    str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_ -]*$", description="a status the organization declares")
+]
+Probability = Annotated[float, Field(ge=0, le=1)]
+# A status named elsewhere than in its own definition: one the organization declares (partner and observer if it
+# declares none).
+DeclaredStatus = Annotated[
+    StatusName,
+    RefersTo(
+        ("organization", "statuses"), "name", "a declared status", defaults=tuple(s.name for s in m.DEFAULT_STATUSES)
+    ),
+]
 
 MonthDay = Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]
 
@@ -217,17 +237,42 @@ class ReviewSpec(_Checked):
     deciding_body: SessionBodyId = Field(
         description="the body whose session decides (the id of a body with a calendar)"
     )
-    deferral_probability: float = Field(
-        default=0.0, description="chance that the deciding session defers the item to its next session"
-    )
-    max_deferrals: int = Field(default=0, description="deferrals in a row at most (>= 0)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced_keys(cls, data: Any) -> Any:
+        """Files written before the agenda existed: say what replaces their deferral keys."""
+        if isinstance(data, dict) and ("deferral_probability" in data or "max_deferrals" in data):
+            chance = data.get("deferral_probability")
+            take_up = (
+                f"take_up_probability = {1 - chance:g}"
+                if isinstance(chance, (int, float)) and 0 <= chance <= 1
+                else "take_up_probability (1 - the old deferral_probability)"
+            )
+            raise ValueError(
+                "deferral_probability and max_deferrals were replaced by the agenda: remove them and write "
+                f"[organization.agenda] {take_up}, the chance that a session takes a pending request up; a request "
+                "now stays pending until a session takes it up, it is withdrawn, or the horizon"
+            )
+        return data
 
     def build(self) -> m.ReviewProcedure:
-        return m.ReviewProcedure(
-            tuple(stage.built for stage in self.stages),
-            self.deciding_body,
-            self.deferral_probability,
-            self.max_deferrals,
+        return m.ReviewProcedure(tuple(stage.built for stage in self.stages), self.deciding_body)
+
+
+class AgendaSpec(_Checked):
+    """``[organization.agenda]``: what happens to a prepared request while it waits for a decision."""
+
+    take_up_probability: float = Field(1.0, description="chance that a session takes a pending request up")
+    withdrawal_per_year: float = Field(0.0, description="yearly chance that the candidate withdraws a pending request")
+    revival_probability: float = Field(0.0, description="chance that a withdrawn request comes back")
+    revival_after: DistributionSpec = Field(
+        FixedSpec(kind="fixed", days=365), description="delay from the withdrawal to the request's return"
+    )
+
+    def build(self) -> m.Agenda:
+        return m.Agenda(
+            self.take_up_probability, self.withdrawal_per_year, self.revival_probability, self.revival_after.build()
         )
 
 
@@ -250,13 +295,46 @@ Description = Annotated[str, Field(min_length=1)]
 
 
 class StatusDefinitionSpec(_Checked):
-    """``[[organization.statuses]]``: what a status means, for people; a list keyed by ``name`` (merged by name)."""
+    """``[[organization.statuses]]``: a status the organization grants; a list keyed by ``name`` (merged by name)."""
 
-    name: StatusValue = Field(description="the status: partner or observer")
-    description: Description = Field(description="what holding the status means, in the organization's words")
+    name: StatusName = Field(description="the status, such as partner or observer (how other tables name it)")
+    description: Description | None = Field(
+        None, description="what holding the status means, in the organization's words (for people)"
+    )
+    criteria: list[CriterionValue] = Field([], description="the published criteria a candidate must meet")
+    requires: DeclaredStatus | None = Field(
+        None, description="a status a candidate must hold before requesting this one"
+    )
+    held_for: DistributionSpec = Field(
+        FixedSpec(kind="fixed", days=0), description="how long `requires` must be held before a request"
+    )
+    needs_instrument: bool = Field(True, description="requests wait until the instrument is in force")
+    effective_after: DistributionSpec = Field(
+        FixedSpec(kind="fixed", days=0), description="delay from the decision to holding the status"
+    )
+    membership: bool = Field(False, description="holding it makes the candidate a voting member")
+    deciding_body: SessionBodyId | None = Field(
+        None, description="the body that decides on it (default: organization.review.deciding_body)"
+    )
+    consensus: ConsensusSpec | None = Field(None, description="who must agree (default: organization.consensus)")
+    take_up_probability: float | None = Field(
+        None, description="chance that a session takes a request up (default: organization.agenda)"
+    )
 
     def build(self) -> m.StatusDefinition:
-        return m.StatusDefinition(self.name, self.description.strip())
+        return m.StatusDefinition(
+            self.name,
+            (self.description or "").strip(),
+            tuple(dict.fromkeys(self.criteria)),
+            self.requires,
+            self.held_for.build(),
+            self.needs_instrument,
+            self.effective_after.build(),
+            self.membership,
+            self.deciding_body,
+            self.consensus.built if self.consensus is not None else None,
+            self.take_up_probability,
+        )
 
 
 class OrganizationCriteriaSpec(_Sourced):
@@ -276,8 +354,9 @@ class OrganizationSpec(_Checked):
     bodies: list[BodySpec] = Field(description="one table per organ")
     review: ReviewSpec = Field(description="how an application reaches a decision")
     consensus: ConsensusSpec = Field(default=ConsensusSpec(), description="who must agree for a status to be granted")
+    agenda: AgendaSpec = Field(default=AgendaSpec(), description="what happens to a request waiting for a decision")
     statuses: list[StatusDefinitionSpec] = Field(
-        default=[], description="what each status means, for people (trace, diagrams); merged by name under extends"
+        [], description="the statuses it grants (none declared: partner and observer with the CSTO's criteria)"
     )
     criteria: OrganizationCriteriaSpec | None = Field(
         default=None, description="the admission criteria in words, for people"
@@ -291,7 +370,8 @@ class OrganizationSpec(_Checked):
             tuple(body.built for body in self.bodies),
             self.review.built,
             self.consensus.built,
-            tuple(status.built for status in self.statuses),
+            tuple(status.built for status in self.statuses) or m.DEFAULT_STATUSES,
+            self.agenda.built,
             self.criteria.description.strip() if self.criteria else None,
         )
 
@@ -320,6 +400,12 @@ class EntryIntoForceSpec(_Checked):
         return m.EntryIntoForce(self.rule, self.notifications_required, self.delay.build())
 
 
+class RatificationFrailtySpec(_Sourced):
+    """``[instrument.ratification_frailty]``: a factor shared by every member's ratification delays."""
+
+    spread: float = Field(description="standard deviation of the log of the shared factor (0: independent delays)")
+
+
 class InstrumentSpec(_Checked):
     """The decision that creates the statuses: adopted on a date, or at a session after drafting."""
 
@@ -338,6 +424,9 @@ class InstrumentSpec(_Checked):
     entry_into_force: EntryIntoForceSpec = Field(
         default=EntryIntoForceSpec(), description="when the ratified instrument takes effect"
     )
+    ratification_frailty: RatificationFrailtySpec | None = Field(
+        default=None, description="a factor shared by every member's ratification delays"
+    )
 
     def build(self) -> m.Instrument:
         return m.Instrument(
@@ -347,6 +436,7 @@ class InstrumentSpec(_Checked):
             _distribution(self.drafting),
             self.requires_ratification,
             self.entry_into_force.built,
+            self.ratification_frailty.spread if self.ratification_frailty is not None else 0.0,
         )
 
 
@@ -399,20 +489,54 @@ class StanceSpec(_Checked):
         return m.Stance(self.support, self.abstain, self.object)
 
 
-class StanceRuleSpec(_Checked):
+class _TowardsSpec(_Checked):
+    """Which candidates a table applies to: those matching every attribute given (all, if none is)."""
+
+    candidate: CandidateName | None = Field(None, description="a candidate by name")
+    kind: CandidateKindValue | None = Field(None, description="state or organization")
+    status: DeclaredStatus | None = Field(None, description="the status requested")
+    tag: str | None = Field(None, description="a tag of the candidate")
+
+    @property
+    def towards(self) -> m.Towards:
+        return m.Towards(self.candidate, self.kind, self.status, self.tag)
+
+
+class StanceRuleSpec(_TowardsSpec):
     """A stance for the candidates that match every attribute given."""
 
-    candidate: CandidateName | None = Field(default=None, description="only towards this candidate (its name)")
-    kind: CandidateKindValue | None = Field(default=None, description="only towards candidates of this kind")
-    status: StatusValue | None = Field(default=None, description="only towards candidates seeking this status")
-    tag: str | None = Field(default=None, description="only towards candidates with this tag")
     support: float = Field(description="chance of supporting the candidate at a review")
     abstain: float = Field(description="chance of abstaining")
     object: float = Field(description="chance of objecting (one objection blocks)")
 
     def build(self) -> m.StanceRule:
+        return m.StanceRule(m.Stance(self.support, self.abstain, self.object), self.towards)
+
+
+class StanceChangeSpec(_TowardsSpec):
+    """``[[members.stance_changes]]``: from a date, or after a random time, a new stance towards some candidates."""
+
+    support: float = Field(description="chance of supporting the candidate at a review, from the change on")
+    abstain: float = Field(description="chance of abstaining")
+    object: float = Field(description="chance of objecting (one objection blocks)")
+    on: dt.date | None = Field(None, description="the date of the change (from the record)")
+    per_year: float | None = Field(None, description="or the yearly chance that the change happens")
+    reason: str = Field("", description="why, in a few words (the trace says it)")
+
+    def build(self) -> m.StanceChange:
         stance = m.Stance(self.support, self.abstain, self.object)
-        return m.StanceRule(stance, self.candidate, self.kind, self.status, self.tag)
+        return m.StanceChange(stance, self.towards, self.on, self.per_year, self.reason.strip())
+
+
+class MembershipSpec(_Checked):
+    """``[members.membership]``: when the state belongs to the organization."""
+
+    joined_on: dt.date | None = Field(None, description="accession date (default: a member before the start)")
+    left_on: dt.date | None = Field(None, description="the date it left")
+    withdrawal_per_year: float = Field(0.0, description="yearly chance that it leaves")
+
+    def build(self) -> m.Membership:
+        return m.Membership(self.joined_on, self.left_on, self.withdrawal_per_year)
 
 
 class ParticipationChangeSpec(_Checked):
@@ -446,6 +570,12 @@ class MemberSpec(_Checked):
     participation_changes: list[ParticipationChangeSpec] = Field(
         default=[], description="changes of participation: { state, on } or { state, after, probability }"
     )
+    stance_changes: list[StanceChangeSpec] = Field(
+        default=[], description="from a date, or after a random time, a new stance towards some candidates"
+    )
+    membership: MembershipSpec = Field(
+        default=MembershipSpec(), description="when the state belongs to the organization"
+    )
 
     def build(self) -> m.MemberState:
         return m.MemberState(
@@ -455,6 +585,8 @@ class MemberSpec(_Checked):
             tuple(rule.built for rule in self.stance_rules),
             self.participation,
             tuple(change.built for change in self.participation_changes),
+            tuple(change.built for change in self.stance_changes),
+            self.membership.built,
         )
 
 
@@ -473,10 +605,19 @@ class CriteriaSpec(_Checked):
         default=False,
         description="has security obligations contradicting the organization's treaties (partners only)",
     )
+    met_on: dt.date | None = Field(None, description="the date a barred candidate comes to meet the criteria")
+    met_after: DistributionSpec | None = Field(None, description="or the delay from the start until it does")
+    met_probability: float = Field(1.0, description="chance that it ever does (with met_after)")
 
     def build(self) -> m.Criteria:
         return m.Criteria(
-            self.un_member, tuple(self.no_relations_with), self.peaceful_settlement, self.conflicting_obligations
+            self.un_member,
+            tuple(self.no_relations_with),
+            self.peaceful_settlement,
+            self.conflicting_obligations,
+            self.met_on,
+            _distribution(self.met_after),
+            self.met_probability,
         )
 
 
@@ -506,18 +647,60 @@ class ReapplicationSpec(_Checked):
         return m.Reapplication(self.probability, self.after.build(), self.max_times)
 
 
+class PromotionSpec(_Checked):
+    """``[candidates.promotion]``: requesting the next status of the path, once the last is held long enough."""
+
+    probability: float = Field(default=1.0, description="chance of requesting the next status at all")
+    after: DistributionSpec = Field(
+        default=FixedSpec(kind="fixed", days=0), description="delay from being able to request it to the request"
+    )
+
+    def build(self) -> m.Promotion:
+        return m.Promotion(self.probability, self.after.build())
+
+
+class RequestSpec(_Checked):
+    """``[[candidates.requests]]``: a request the record knows, on its date."""
+
+    status: StatusName = Field(description="the status requested (on the path to the status sought)")
+    on: dt.date = Field(description="the date of the request")
+
+    def build(self) -> m.Request:
+        return m.Request(self.status, self.on)
+
+
+class HeldStatusSpec(_Checked):
+    """``[[candidates.held]]``: a status held before the start (with ``until``: held, then lost)."""
+
+    status: DeclaredStatus = Field(description="the status held")
+    since: dt.date | None = Field(default=None, description="held since this date")
+    until: dt.date | None = Field(default=None, description="held until this date, then lost")
+
+    def build(self) -> m.HeldStatus:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise ValueError(f"until must be after since ({self.since}) (got {self.until})")
+        return m.HeldStatus(self.status, self.since, self.until)
+
+
 class CandidateSpec(_Checked):
     """A state or organization that may apply for a status."""
 
     name: str = Field(description="the state or organization (unique)")
     kind: CandidateKindValue = Field(description="state or organization")
-    status: StatusValue = Field(description="the status sought: partner or observer")
+    status: DeclaredStatus = Field(description="the status sought (the last of its path)")
     tags: list[str] = Field(default=[], description="labels that members' stance_rules can match")
     criteria: CriteriaSpec = Field(default=CriteriaSpec(), description="the admission criteria, as facts about it")
     application: ApplicationSpec = Field(default=ApplicationSpec(), description="whether and when it applies")
     reapplication: ReapplicationSpec = Field(
         default=ReapplicationSpec(), description="whether and when it applies again after a rejection"
     )
+    promotion: PromotionSpec = Field(
+        default=PromotionSpec(), description="requesting the next status of the path, once the last is held long enough"
+    )
+    requests: list[RequestSpec] = Field(default=[], description="requests the record knows, each on its date")
+    held: list[HeldStatusSpec] = Field(default=[], description="statuses held before the start")
+    loss_per_year: float = Field(0.0, description="yearly chance of losing a status it holds")
+    member_stance: StanceSpec | None = Field(None, description="how it votes once it holds a membership status")
 
     def build(self) -> m.Candidate:
         return m.Candidate(
@@ -528,6 +711,48 @@ class CandidateSpec(_Checked):
             self.application.built,
             self.reapplication.built,
             tuple(self.tags),
+            self.promotion.built,
+            tuple(request.built for request in self.requests),
+            tuple(held.built for held in self.held),
+            self.loss_per_year,
+            self.member_stance.built if self.member_stance is not None else None,
+        )
+
+
+# Drivers ----------------------------------------------------------------------------------------------------
+
+
+class DriverEffectSpec(_TowardsSpec):
+    """``[[drivers.effects]]``: one parameter a driver moves, for the candidates it names (all by default)."""
+
+    target: DriverTargetValue = Field(
+        description="what it moves: application_probability, support or take_up_probability"
+    )
+    change: float = Field(description="added to the parameter (kept within 0 and 1); may be negative")
+    members: list[MemberName] = Field(
+        [], description="for target = support: the members whose stances move (default all)"
+    )
+
+    def build(self) -> m.DriverEffect:
+        return m.DriverEffect(self.target, self.change, self.towards, tuple(self.members))
+
+
+class DriverSpec(_Checked):
+    """``[[drivers]]``: something that moves several parameters at once, when it acts."""
+
+    name: str = Field(description="what it is, in a few words (unique)")
+    probability: float = Field(1.0, description="chance that it acts in a replication")
+    on: dt.date | None = Field(None, description="the date it starts acting (default: the start)")
+    after: DistributionSpec | None = Field(None, description="or the delay from the start until it does")
+    effects: list[DriverEffectSpec] = Field(min_length=1, description="the parameters it moves")
+
+    def build(self) -> m.Driver:
+        return m.Driver(
+            self.name,
+            tuple(effect.built for effect in self.effects),
+            self.probability,
+            self.on,
+            _distribution(self.after),
         )
 
 
@@ -582,6 +807,9 @@ class ScenarioSpec(_Sourced):
     instrument: InstrumentSpec = Field(description="the decision that creates the statuses")
     members: list[MemberSpec] = Field(min_length=1, description="the member states")
     candidates: list[CandidateSpec] = Field(default=[], description="states and organizations that may apply")
+    drivers: list[DriverSpec] = Field(
+        default=[], description="things that move several parameters at once, when they act"
+    )
     sweep: SweepSpec | None = Field(
         default=None, description="what `cstosim sweep FILE` varies when no --vary is given (the simulation ignores it)"
     )
@@ -598,6 +826,7 @@ class ScenarioSpec(_Sourced):
             instrument=self.instrument.built,
             members=tuple(member.built for member in self.members),
             candidates=tuple(candidate.built for candidate in self.candidates),
+            drivers=tuple(driver.built for driver in self.drivers),
             description=self.description,
             sources=MappingProxyType(sources),
         )

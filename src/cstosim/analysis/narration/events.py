@@ -65,7 +65,8 @@ class _EventTeller:
         self.member_index = {member.name: index for index, member in enumerate(scenario.members)}
         self.candidate_index = {candidate.name: index for index, candidate in enumerate(scenario.candidates)}
         self.required = notifications_for_entry_into_force(scenario.instrument.entry_into_force, len(scenario.members))
-        self.deferrals: dict[tuple[str, int], int] = {}  # per application, so the count restarts when it reapplies
+        self.deferrals: dict[tuple[str, str, int], int] = {}  # per application: the count restarts on reapplying
+        self.holding: dict[str, str] = {c.name: c.holds.status for c in scenario.candidates if c.holds is not None}
 
     def member_source(self, name: str, table: str) -> str | None:
         return self.scenario.sources.get(f"members[{self.member_index[name]}].{table}")
@@ -124,8 +125,10 @@ class _EventTeller:
                 )
             case e.Applied(candidate=candidate, status=status, attempt=attempt):
                 again = "" if attempt == 1 else f" again (application {attempt})"
+                held = self.holding.get(candidate)
+                promotion = f", a step up from the {held} status it holds" if held and held != status else ""
                 return make(
-                    f"{candidate} applies{again} for {org} {status.value} status.",
+                    f"{candidate} applies{again} for {org} {status} status{promotion}.",
                     [Topic.REVIEW, Topic.STATUSES],
                     self.candidate_source(candidate, ".application"),
                     candidate=candidate,
@@ -144,14 +147,81 @@ class _EventTeller:
                 return make(
                     f"The {self.bodies[body]} completes its work on {possessive(candidate)} request.", [Topic.REVIEW]
                 )
-            case e.Deferred(candidate=candidate, body=body, attempt=attempt):
-                key = (candidate, attempt)
+            case e.Deferred(candidate=candidate, body=body, attempt=attempt, status=status):
+                key = (candidate, status, attempt)
                 self.deferrals[key] = self.deferrals.get(key, 0) + 1
+                count = self.deferrals[key]
                 return make(
-                    f"The {self.bodies[body]} meets but defers {possessive(candidate)} request to its next session "
-                    f"(deferral {self.deferrals[key]}).",
+                    f"The {self.bodies[body]} meets but does not take up {possessive(candidate)} request for "
+                    f"{status} status; it stays on the agenda ({count} session{'s' if count > 1 else ''} without a "
+                    "decision).",
                     [Topic.REVIEW],
                     candidate=candidate,
+                )
+            case e.AwaitingInstrument(candidate=candidate, status=status):
+                return make(
+                    f"{possessive(candidate)} request for {status} status waits on the agenda: the "
+                    f"{instrument.name} that creates the status is not in force yet.",
+                    [Topic.ENTRY_INTO_FORCE, Topic.REVIEW],
+                    self.candidate_source(candidate, ".requests"),
+                    candidate=candidate,
+                )
+            case e.Withdrawn(candidate=candidate, status=status):
+                return make(
+                    f"{candidate} withdraws its pending request for {status} status.",
+                    [Topic.REVIEW],
+                    self.scenario.sources.get("organization.agenda"),
+                    candidate=candidate,
+                )
+            case e.Revived(candidate=candidate, status=status):
+                return make(
+                    f"{possessive(candidate)} withdrawn request for {status} status comes back to the agenda.",
+                    [Topic.REVIEW],
+                    self.scenario.sources.get("organization.agenda"),
+                    candidate=candidate,
+                )
+            case e.StatusLost(candidate=candidate, status=status):
+                self.holding.pop(candidate, None)
+                return make(
+                    f"{candidate} loses its {org} {status} status.",
+                    [Topic.STATUSES],
+                    self.candidate_source(candidate),
+                    candidate=candidate,
+                )
+            case e.CriteriaMet(candidate=candidate):
+                return make(
+                    f"{candidate} now meets the admission criteria: what barred it no longer applies.",
+                    [Topic.CRITERIA],
+                    self.candidate_source(candidate, ".criteria"),
+                    candidate=candidate,
+                )
+            case e.StanceChanged(member=member, towards=towards, stance=stance, reason=reason):
+                why = f" ({reason})" if reason else ""
+                return make(
+                    f"{possessive(member)} stance towards {towards} changes{why}: from now on it supports with a "
+                    f"chance of {stance.support:.0%}, abstains {stance.abstain:.0%}, objects {stance.object:.0%}.",
+                    [Topic.STANCES],
+                    self.member_source(member, "stance_changes"),
+                    member=member,
+                )
+            case e.DriverActed(driver=driver):
+                return make(
+                    f"'{driver}' starts to act on the parameters it moves (see the rule on drivers).",
+                    [Topic.DRIVERS],
+                    member=None,
+                )
+            case e.MemberJoined(member=member):
+                return make(
+                    f"{member} joins the {org}: it votes on the decisions taken from now on.",
+                    [Topic.MEMBERSHIP],
+                    member=member,
+                )
+            case e.MemberLeft(member=member):
+                return make(
+                    f"{member} leaves the {org}: it no longer votes or ratifies.",
+                    [Topic.MEMBERSHIP],
+                    self.member_source(member, "membership"),
+                    member=member,
                 )
             case e.Reviewed():
                 return make(
@@ -160,11 +230,19 @@ class _EventTeller:
                     **self.review_details(entry),
                 )
             case e.Granted(candidate=candidate, status=status):
+                held = self.holding.get(candidate)
+                self.holding[candidate] = status
+                sought = self.scenario.candidate(candidate).status
+                if status == sought:
+                    outcome = "the status it sought is granted"
+                else:
+                    outcome = f"a step on its path to {sought} status"
+                promoted = f" (promoted from {held})" if held else ""
                 return make(
-                    f"{candidate} becomes {org} {status.value}: the status it sought is granted.",
+                    f"{candidate} becomes {org} {status}{promoted}: {outcome}.",
                     [Topic.STATUSES],
                     candidate=candidate,
-                    status=status.value,
+                    status=status,
                 )
         raise TypeError(f"unknown event {entry!r}")
 
@@ -216,7 +294,7 @@ class _EventTeller:
         rule = self.org.consensus.rule.value.replace("_", " ")
         again = "" if review.attempt == 1 else f" (application {review.attempt})"
         return (
-            f"The {self.bodies[review.body]} reviews {possessive(review.candidate)} request for {review.status.value} "
+            f"The {self.bodies[review.body]} reviews {possessive(review.candidate)} request for {review.status} "
             f"status{again}; it meets the admission criteria. {sentence('; '.join(parts))}. Under {rule}, the status "
             f"is {outcome}: {review.reason}."
         )
@@ -232,7 +310,7 @@ def tell_outcome(scenario: Scenario, result: ReplicationResult) -> Outcome:
         if scenario.instrument.requires_ratification
         else ()
     )
-    grants = tuple((g.candidate, g.status.value, result.date(g.day)) for g in result.grants)
+    grants = tuple((g.candidate, g.status, result.date(g.day)) for g in result.grants)
     horizon = scenario.horizon
     if adoption is None:
         text = f"By {horizon} the instrument has not been adopted."

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from cstosim.engine.result import ReplicationResult
 from cstosim.model.citations import Topic
 from cstosim.model.rules import notifications_for_entry_into_force
-from cstosim.model.scenario import ConsensusPolicy, ConsensusRule, EntryIntoForceRule, Participation, Scenario
+from cstosim.model.scenario import (
+    ConsensusPolicy,
+    ConsensusRule,
+    EntryIntoForceRule,
+    Membership,
+    Participation,
+    Scenario,
+)
 
 NOT_GIVEN = "not given in the scenario file"
 
@@ -53,7 +60,7 @@ def readable_path(scenario: Scenario, path: str) -> str:
         "members": [member.name for member in scenario.members],
         "candidates": [candidate.name for candidate in scenario.candidates],
         "organization.bodies": [body.id for body in scenario.organization.bodies],
-        "organization.statuses": [definition.status.value for definition in scenario.organization.statuses],
+        "organization.statuses": [definition.name for definition in scenario.organization.statuses],
     }
 
     def name(match: re.Match[str]) -> str:
@@ -127,6 +134,7 @@ def process_rules(scenario: Scenario, result: ReplicationResult) -> tuple[Rule, 
     participation = participation_rule(scenario)
     if participation is not None:
         rules.append(participation)
+    rules += [rule for rule in (stances_rule(scenario), membership_rule(scenario), drivers_rule(scenario)) if rule]
     return tuple(rules)
 
 
@@ -198,34 +206,61 @@ def review_rule(scenario: Scenario) -> Rule:
         f"the {bodies[stage.body]}" + (" (at its next session)" if stage.at_session else "") for stage in review.stages
     ]
     pipeline = f"to {', then '.join(stages)}, " if stages else ""
-    deferral = (
-        f" The session may defer an item to its next session (chance {review.deferral_probability:.0%}, "
-        f"at most {review.max_deferrals} times in a row)."
-        if review.max_deferrals and review.deferral_probability
-        else ""
-    )
+    agenda = scenario.organization.agenda
+    if agenda.take_up_probability >= 1:
+        waiting = f"is decided at the next session of the {bodies[review.deciding_body]}."
+    else:
+        waiting = (
+            f"then waits on the agenda of the {bodies[review.deciding_body]}: each session takes a pending request "
+            f"up with a chance of {agenda.take_up_probability:.0%}; otherwise it stays pending for the next."
+        )
+    if agenda.withdrawal_per_year > 0:
+        waiting += (
+            f" While it waits, the candidate may withdraw it (a chance of {agenda.withdrawal_per_year:.0%} a year)"
+            + (
+                f"; a withdrawn request comes back with a chance of {agenda.revival_probability:.0%}."
+                if agenda.revival_probability > 0
+                else "."
+            )
+        )
     return Rule(
         Topic.REVIEW,
         "Review of a request",
-        f"A candidate applies; its request goes {pipeline}and is decided at the next session of the "
-        f"{bodies[review.deciding_body]}." + deferral,
-        citation(scenario, Topic.REVIEW, f"organization.bodies[{deciding_index}]", "organization.review"),
+        f"A candidate applies; its request goes {pipeline}and {waiting}",
+        citation(
+            scenario,
+            Topic.REVIEW,
+            f"organization.bodies[{deciding_index}]",
+            "organization.review",
+            "organization.agenda",
+        ),
     )
 
 
 def statuses_rule(scenario: Scenario) -> Rule:
     """What each status means, as the file describes it; a status sought but not described is named as such."""
     organization = scenario.organization
-    sought = dict.fromkeys(sorted(candidate.status for candidate in scenario.candidates))
-    described = [definition.description.rstrip(".") + "." for definition in organization.statuses]
-    described += [
-        f"The scenario file does not say what the {status.value} status means (no [[organization.statuses]] entry "
-        f'with name = "{status.value}").'
-        for status in sought
-        if organization.status_definition(status) is None
+    sought = {step.name for candidate in scenario.candidates for step in organization.path_to(candidate.status)}
+    described = [
+        definition.description.rstrip(".") + "." for definition in organization.statuses if definition.description
     ]
+    described += [
+        f"The scenario file does not say what the {definition.name} status means (no description in its "
+        f'[[organization.statuses]] entry with name = "{definition.name}").'
+        for definition in organization.statuses
+        if definition.name in sought and not definition.description
+    ]
+    for definition in organization.statuses:
+        if definition.requires is not None:
+            held = "" if definition.held_for.mean == 0 else f" for {definition.held_for}"
+            described.append(
+                f"A candidate may request {definition.name} status only after holding {definition.requires} "
+                f"status{held}."
+            )
+        if definition.membership:
+            described.append(f"Holding {definition.name} status makes a candidate a voting member.")
     sources = [
-        f"{definition.status.value}: {scenario.sources[path]}"
+        f"{definition.name}: {scenario.sources[path]}"
         for index, definition in enumerate(organization.statuses)
         if (path := f"organization.statuses[{index}]") in scenario.sources
     ]
@@ -281,4 +316,66 @@ def participation_rule(scenario: Scenario) -> Rule | None:
         "A member's participation can change: an absent member does not attend, an abstaining member abstains on "
         "every status, a suspended member is not counted. " + absence_effect(scenario.organization.consensus),
         citation(scenario, Topic.PARTICIPATION, *paths),
+    )
+
+
+def stances_rule(scenario: Scenario) -> Rule | None:
+    """Only when some member's stance changes over time."""
+    paths = [
+        f"members[{index}].stance_changes[{number}]"
+        for index, member in enumerate(scenario.members)
+        for number in range(len(member.stance_changes))
+    ]
+    if not paths:
+        return None
+    return Rule(
+        Topic.STANCES,
+        "Stances that change",
+        "A member's stance towards some candidates can change, on a date from the record or at random (a yearly "
+        "chance); from then on it votes by its new stance whenever those candidates' requests are decided.",
+        citation(scenario, Topic.STANCES, *paths),
+    )
+
+
+def membership_rule(scenario: Scenario) -> Rule | None:
+    """Only when membership can change: a member joins or leaves, or a status makes a candidate a member."""
+    paths = [
+        f"members[{index}].membership"
+        for index, member in enumerate(scenario.members)
+        if member.membership != Membership()
+    ]
+    paths += [
+        f"organization.statuses[{index}]"
+        for index, definition in enumerate(scenario.organization.statuses)
+        if definition.membership
+    ]
+    if not paths:
+        return None
+    return Rule(
+        Topic.MEMBERSHIP,
+        "Membership that changes",
+        "A state votes from the day it joins the organization and must ratify the instruments adopted while it is "
+        "a member; once it leaves it no longer votes or ratifies, and the instrument no longer waits for its "
+        "notification.",
+        citation(scenario, Topic.MEMBERSHIP, *paths),
+    )
+
+
+def drivers_rule(scenario: Scenario) -> Rule | None:
+    """Only when the scenario has drivers."""
+    if not scenario.drivers:
+        return None
+    described = []
+    for driver in scenario.drivers:
+        effects = "; ".join(
+            f"{effect.target.value.replace('_', ' ')} {effect.change:+.0%} for {effect.towards.describe()}"
+            for effect in driver.effects
+        )
+        chance = "" if driver.probability >= 1 else f" (in {driver.probability:.0%} of histories)"
+        described.append(f"{driver.name}{chance}: {effects}.")
+    return Rule(
+        Topic.DRIVERS,
+        "Drivers",
+        "Some forces move several parameters at once when they act: " + " ".join(described),
+        citation(scenario, Topic.DRIVERS, *(f"drivers[{index}]" for index in range(len(scenario.drivers)))),
     )
