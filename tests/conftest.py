@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -68,3 +69,14 @@ def build(table: dict[str, Any]) -> Scenario:
 @pytest.fixture
 def table() -> dict[str, Any]:
     return base_table()
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler() -> Iterator[str]:
+    """The address of a Dask LocalCluster of two worker processes, shared by the tests that run on Dask."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
 
 import cstosim
 from cstosim import run_points, run_replication, run_replications
-from cstosim.experiments.executors import make_executor, plan_chunks
-from cstosim.experiments.replications import result_row
+from cstosim.experiments.executors import make_executor
+from cstosim.experiments.plan import plan_chunks
+from cstosim.outcomes.table import RunTable
 
 REPLICATIONS = 300
 SEED = 20181108
@@ -25,16 +25,6 @@ def scenario() -> cstosim.Scenario:
 @pytest.fixture(scope="module")
 def reference(scenario: cstosim.Scenario) -> pd.DataFrame:
     return run_replications(scenario, REPLICATIONS, seed=SEED)
-
-
-@pytest.fixture(scope="module")
-def dask_scheduler() -> Iterator[str]:
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
 
 
 def test_plan_covers_every_replication_once() -> None:
@@ -80,9 +70,7 @@ def test_any_row_can_be_rerun_alone_from_its_seed_and_replication(scenario, refe
     for index in (0, 157, REPLICATIONS - 1):
         row = reference.iloc[index]
         alone = run_replication(scenario, int(row["seed"]), int(row["replication"]))
-        single = cstosim.experiments.replications.rows_to_table(
-            scenario, [{"replication": int(row["replication"]), **result_row(scenario, alone)}], int(row["seed"])
-        )
+        single = RunTable(scenario).table([alone], int(row["seed"]))
         pd.testing.assert_series_equal(single.iloc[0], row, check_names=False)
 
 

@@ -11,16 +11,17 @@ from scipy.stats import binom
 
 import cstosim
 from conftest import base_table, build
-from cstosim.analysis.metrics import estimate, median_ranks, metric_names, metric_values
-from cstosim.analysis.statistics import Proportion, summarize, summarize_tally
-from cstosim.analysis.tally import Tally
+from cstosim.analysis.summary import summarize, summarize_tally
+from cstosim.outcomes.metrics import estimate, metric_names, metric_values
+from cstosim.outcomes.statistics import DAYS_PER_YEAR, Proportion, median_ranks
+from cstosim.outcomes.tally import Tally
 
 # One member ratifying after an exponential delay (mean 365 days) unless it stalls (probability 0.3), from the
 # start date, with a horizon eleven years later: entry into force by the horizon has probability
 # 0.7 * (1 - exp(-4018/365)) = 0.69999..., and the entry day T = floor(delay) (or never) has median 457, since
 # P(T <= 456) = 0.7 * (1 - exp(-457/365)) = 0.49994 < 0.5 <= P(T <= 457) = 0.50046.
 IN_FORCE = 0.7 * (1 - math.exp(-4017 / 365))
-MEDIAN_YEARS = 457 / 365.25
+MEDIAN_YEARS = 457 / DAYS_PER_YEAR
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 import cstosim
-from cstosim.analysis.metrics import estimate
 from cstosim.cli import main
-from cstosim.experiments.executors import Sequential
-from cstosim.experiments.store import MANIFEST, ResultStore, run_chunked, scenario_toml
+from cstosim.experiments.pipeline import Execution, execute
+from cstosim.experiments.sinks import Sink, StoreSink
+from cstosim.experiments.store import MANIFEST, ResultStore, scenario_toml
+from cstosim.experiments.tasks import RunTask
+from cstosim.outcomes.metrics import estimate
 
 SEED = 41
 N = 500
@@ -67,17 +69,19 @@ def test_resolved_scenario_toml_reads_back_equal(scenario) -> None:
 
 def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, scenario, uninterrupted) -> None:
     folder = tmp_path / "interrupted"
-    store = ResultStore.prepare(folder, scenario, SEED, N, CHUNK)
-    seen = []
+    store = ResultStore.prepare(folder, "run", scenario, seed=SEED, replications=N, chunk_size=CHUNK)
 
-    def interrupt_after_two_chunks(table: pd.DataFrame) -> bool:
-        seen.append(len(table))
-        if len(seen) == 2:
-            raise KeyboardInterrupt
-        return False
+    class InterruptAfterTwoChunks(Sink):
+        seen = 0
+
+        def add(self, chunk, table) -> None:
+            self.seen += 1
+            if self.seen == 2:
+                raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_chunked(scenario, SEED, N, Sequential(), chunk_size=CHUNK, store=store, on_table=interrupt_after_two_chunks)
+        sinks = [InterruptAfterTwoChunks()]
+        execute([RunTask(scenario, SEED)], N, sinks, Execution(chunk_size=CHUNK), store=StoreSink(store))
     manifest = json.loads((folder / MANIFEST).read_text())
     assert manifest["status"] == "running" and len(manifest["chunks"]) == 2
     # a part file written just before the kill, not yet in the manifest, must be recomputed, not trusted

@@ -17,7 +17,8 @@ from cstosim.analysis.calibration import calibration_table
 from cstosim.analysis.forecast_report import summarize_forecast
 from cstosim.cli import main
 from cstosim.engine.events import EventKind
-from cstosim.experiments.forecast import run_forecast, run_prior_predictive, truncated_uniform
+from cstosim.experiments.conditioning import truncated_uniform
+from cstosim.experiments.forecast import run_forecast, run_prior_predictive
 from cstosim.model.distributions import Exponential, LogNormal, conditional_quantile
 from cstosim.model.facts import FactEvent
 from cstosim.scenario_files.facts import bundled_facts, check_record, load_record, parse_record
@@ -153,11 +154,11 @@ def _check_log_against_record(result, record) -> list[str]:
 @pytest.mark.parametrize("method", ["start", "reject"])
 def test_forecasts_respect_every_fact_of_the_record(method):
     scenario, record = load_scenario("csto-2018"), load_record("csto-record-2026")
-    forecast = run_forecast(scenario, record, 300, seed=5, method=method, keep_results=True)
+    forecast = run_forecast(scenario, record, 300, seed=5, method=method)
     accepted = forecast.table["accepted"].to_numpy()
     assert 0 < accepted.sum() < len(accepted)  # the "no grant by 2026" fact rejects some
-    for result, is_accepted in zip(forecast.results, accepted, strict=True):
-        contradictions = _check_log_against_record(result, record)
+    for replication, is_accepted in enumerate(accepted):
+        contradictions = _check_log_against_record(forecast.replay(replication), record)
         assert (contradictions == []) == is_accepted, contradictions
     if method == "start":
         imposed = [check for check in forecast.checks if check.imposed]
@@ -297,15 +298,25 @@ def test_forecast_and_calibrate_commands_print_and_write(tmp_path: Path):
     )
     assert result.exit_code == 0, result.output
     assert "Method: start" in result.output and "Accepted:" in result.output
-    assert {p.name for p in out.iterdir()} == {"forecast.json", "forecast.parquet", "forecast.png"}
+    written = {"forecast.json", "forecast.parquet", "forecast.png", "manifest.json", "scenario.toml"}
+    assert {p.name for p in out.iterdir()} == written
     table = pd.read_parquet(out / "forecast.parquet")
     assert len(table) == 60 and table["accepted"].dtype == bool
+    record = load_record("csto-record-2026")
+    holds = [f"holds[{index}]" for index in range(len(record.facts))]
+    assert list(table.columns[-len(holds) :]) == holds
+    assert (table["accepted"] == table[holds].all(axis=1)).all()
+    again = runner.invoke(main, ["calibrate", "csto-2018", "--facts", "csto-record-2026", "-n", "5", "--out", str(out)])
+    assert again.exit_code == 2 and "already holds forecast results" in again.output, again.output
+    out = tmp_path / "calibration"
     result = runner.invoke(
         main, ["calibrate", "csto-2018", "--facts", "csto-record-2026", "-n", "40", "--seed", "1", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     assert "facts flagged" in result.output
     assert (out / "calibration.png").exists() and (out / "calibration.csv").exists()
+    prior = pd.read_parquet(out / "prior_predictive.parquet")
+    assert len(prior) == 40 * len(record.facts) and set(prior["replication"]) == set(range(40))
 
 
 def test_forecast_errors_are_one_line_with_exit_code_2(tmp_path: Path):
@@ -343,7 +354,7 @@ def test_dated_events_that_cannot_be_imposed_match_within_the_tolerance(offset, 
             ],
         )
     )
-    forecast = run_forecast(build(table), record, 20, seed=1, keep_results=True)
+    forecast = run_forecast(build(table), record, 20, seed=1)
     assert forecast.accepted == accepted
     assert [check.imposed for check in forecast.checks] == [True, False, False]
-    assert all(result.ratification_day("M0") == day(START + dt.timedelta(days=120)) for result in forecast.results)
+    assert all(forecast.replay(i).ratification_day("M0") == day(START + dt.timedelta(days=120)) for i in range(20))

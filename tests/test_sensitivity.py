@@ -132,7 +132,15 @@ def test_sensitivity_command_prints_ranks_and_writes_files(tmp_path: Path):
     lines = result.output.splitlines()
     first = next(line for line in lines if line.startswith("1 "))
     assert "Tajikistan" in first
-    assert {p.name for p in out.iterdir()} == {"indices.csv", "indices.parquet", "points.parquet", "sensitivity.png"}
+    written = {"indices.csv", "indices.parquet", "points.parquet", "sensitivity.png", "replications.parquet"}
+    assert {p.name for p in out.iterdir()} == {*written, "manifest.json", "scenario.toml"}
+    points = pd.read_parquet(out / "replications.parquet")
+    assert len(points) == 4 * 3 * 3 and list(points.columns[:4]) == [
+        "point",
+        "members[Tajikistan].ratification.stages[1].delay.median_days",
+        "members[Russia].ratification.stages[1].delay.median_days",
+        "replication",
+    ]
     bad = runner.invoke(main, ["sensitivity", "csto-2018", "--param", "members[Nobody].x=1:2"])
     assert bad.exit_code == 2
     assert bad.output.strip().count("\n") == 0 and "no such parameter" in bad.output

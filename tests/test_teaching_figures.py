@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 import cstosim
 from conftest import base_table, build
+from cstosim.outcomes.statistics import DAYS_PER_YEAR
 
 
 def texts(figure: Figure) -> str:
@@ -82,8 +83,8 @@ def test_compare_counts_years_after_adoption():
     slow = build(base_table(members=3, candidates=1))  # in force 300 days after adoption
     tables = {"fast": cstosim.run_replications(fast, 4, seed=1), "slow": cstosim.run_replications(slow, 4, seed=1)}
     table = cstosim.compare(tables)
-    assert table.loc["fast", "entry into force: median years after adoption"] == 100 / 365.25
-    assert table.loc["slow", "entry into force: median years after adoption"] == 300 / 365.25
+    assert table.loc["fast", "entry into force: median years after adoption"] == 100 / DAYS_PER_YEAR
+    assert table.loc["slow", "entry into force: median years after adoption"] == 300 / DAYS_PER_YEAR
     assert table.loc["slow", "entry into force: share by the horizon"] == 1.0
     figure = cstosim.plot_compare(tables, "first_grant")
     assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == [

@@ -5,10 +5,20 @@ The Python API for notebooks and scripts::
     import cstosim
     scenario = cstosim.load_scenario("csto-2018")      # a bundled name or a path to a TOML file
     table = cstosim.run_replications(scenario, 1000, seed=1)   # pandas DataFrame, one row per replication
-    table = cstosim.run_replications(scenario, 100_000, seed=1, workers=None)   # every core; same table
     summary = cstosim.summarize(scenario, table)
     sweep = cstosim.run_sweep(scenario, {"organization.consensus.rule": ["unanimity", "consensus_of_present"]}, 1000)
     cstosim.sweep_summary(scenario, sweep, "any_grant")       # one row per point, with 95% intervals
+
+What each command does, with the same options (workers, Dask, results folders, resume, precision)::
+
+    run = cstosim.run(scenario, 200_000, seed=1, out="results", workers=None)   # cstosim run; every core
+    run = cstosim.run(scenario, seed=1, out="results", resume=True)             # after an interruption
+    run = cstosim.run(scenario, seed=1, precision="any_grant=0.005")            # until the interval is narrow
+    run.summary, run.precision, run.report                                       # figures, stop, how it went
+    cstosim.sweep(scenario, {"organization.consensus.rule": ["unanimity"]}, 500, seed=1, out="sweep")
+    cstosim.sensitivity("csto-2018", paths, method="morris", seed=1, workers=2)
+    cstosim.forecast(scenario, "csto-record-2026", 2000, seed=1, out="forecast").summary
+    cstosim.calibrate(scenario, "csto-record-2026", 2000, seed=1).table
 
 Teaching: one replication told and drawn, runs side by side, a self-contained HTML page::
 
@@ -18,7 +28,7 @@ Teaching: one replication told and drawn, runs side by side, a self-contained HT
     cstosim.compare({"a": table_a, "b": table_b}); cstosim.plot_compare({"a": table_a, "b": table_b})
     cstosim.write_report(scenario, Path("report.html"), replications=1000, seed=1)
 
-What drives the outcome, and what comes next given the record::
+What drives the outcome, and what comes next given the record, as objects to explore::
 
     paths = ["members[Tajikistan].ratification.stages[1].delay.median_days=120:720",
              "members[Russia].ratification.stages[1].delay.median_days=60:240"]
@@ -34,17 +44,29 @@ import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from cstosim.analysis.metrics import Estimate, estimate, metric_names, metric_values
 from cstosim.analysis.narration import Trace, trace
-from cstosim.analysis.statistics import Summary, summarize
+from cstosim.analysis.summary import Summary, summarize
 from cstosim.analysis.sweeps import plot_sweep, sweep_summary
+from cstosim.api import (
+    CalibrationResult,
+    ForecastResult,
+    RunResult,
+    SensitivityResult,
+    SweepResult,
+    calibrate,
+    forecast,
+    run,
+    sensitivity,
+    sweep,
+)
 from cstosim.engine import ReplicationResult, run_replication
 from cstosim.experiments.forecast import Forecast, run_forecast, run_prior_predictive
-from cstosim.experiments.runner import run_points, run_replications
+from cstosim.experiments.runs import run_points, run_replications
 from cstosim.experiments.sensitivity import Sensitivity, run_sensitivity
 from cstosim.experiments.sweep import run_sweep
 from cstosim.model.facts import Fact, Record
 from cstosim.model.scenario import Scenario
+from cstosim.outcomes.metrics import Estimate, estimate, metric_names, metric_values
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario, parse_scenario
 from cstosim.scenario_files.facts import load_record, parse_record
 
@@ -89,23 +111,30 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 __all__ = [
+    "CalibrationResult",
     "Estimate",
     "Fact",
     "Forecast",
+    "ForecastResult",
     "ForecastSummary",
     "Record",
     "ReplicationResult",
+    "RunResult",
     "Scenario",
     "ScenarioError",
     "Sensitivity",
+    "SensitivityResult",
     "Summary",
+    "SweepResult",
     "Trace",
     "__version__",
     "build_report",
     "bundled_scenarios",
+    "calibrate",
     "calibration_table",
     "compare",
     "estimate",
+    "forecast",
     "load_record",
     "load_scenario",
     "metric_names",
@@ -117,6 +146,7 @@ __all__ = [
     "plots",
     "process_diagram",
     "render_report",
+    "run",
     "run_forecast",
     "run_points",
     "run_prior_predictive",
@@ -124,8 +154,10 @@ __all__ = [
     "run_replications",
     "run_sensitivity",
     "run_sweep",
+    "sensitivity",
     "summarize",
     "summarize_forecast",
+    "sweep",
     "sweep_summary",
     "timeline",
     "trace",

@@ -17,8 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from cstosim.analysis.statistics import Proportion
 from cstosim.model.facts import FactEvent, Record
+from cstosim.outcomes.statistics import Proportion, quantile
 
 TAIL = 0.05
 
@@ -65,9 +65,8 @@ def calibration_table(record: Record, prior: pd.DataFrame, start: dt.date) -> pd
 
 
 def _date(start: dt.date, days: np.ndarray, q: float) -> dt.date | None:
-    if len(days) == 0:
-        return None
-    return start + dt.timedelta(days=int(np.quantile(days, q, method="inverted_cdf")))
+    day = quantile(days, q)
+    return None if day is None else start + dt.timedelta(days=int(day))
 
 
 def format_calibration(table: pd.DataFrame, scenario: str, replications: int, seed: int) -> str:

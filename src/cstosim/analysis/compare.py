@@ -14,6 +14,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from cstosim.outcomes.statistics import quantile, years
+
 MILESTONES = {
     "entry_into_force": "entry into force",
     "first_grant": "first status granted",
@@ -23,14 +25,12 @@ _QUESTIONS = {
     "first_grant": "How soon is a first status granted?",
 }
 
-_DAYS_PER_YEAR = 365.25
-
 
 def years_after_adoption(table: pd.DataFrame, milestone: str) -> pd.Series:
     """Years from adoption to ``milestone`` (a date column of the run table), NaN where it was not reached."""
     if milestone not in table:
         raise KeyError(f"{milestone!r} is not a column of the run table (columns: {', '.join(table.columns)})")
-    return (table[milestone] - table["adoption"]).dt.days / _DAYS_PER_YEAR
+    return years((table[milestone] - table["adoption"]).dt.days)
 
 
 def compare(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -39,13 +39,16 @@ def compare(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     for label, table in tables.items():
         row: dict[str, object] = {"run": label, "replications": len(table)}
         for milestone, name in MILESTONES.items():
-            years = years_after_adoption(table, milestone)
-            reached = years.dropna()
+            reached = years_after_adoption(table, milestone).dropna().to_numpy()
             row[f"{name}: share by the horizon"] = len(reached) / len(table) if len(table) else np.nan
-            row[f"{name}: median years after adoption"] = float(reached.median()) if len(reached) else np.nan
-            row[f"{name}: 90th percentile years"] = float(reached.quantile(0.9)) if len(reached) else np.nan
+            row[f"{name}: median years after adoption"] = _or_nan(quantile(reached, 0.5))
+            row[f"{name}: 90th percentile years"] = _or_nan(quantile(reached, 0.9))
         rows.append(row)
     return pd.DataFrame(rows).set_index("run")
+
+
+def _or_nan(value: float | None) -> float:
+    return np.nan if value is None else value
 
 
 def plot_compare(tables: Mapping[str, pd.DataFrame], milestone: str = "entry_into_force") -> Figure:

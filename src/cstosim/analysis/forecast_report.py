@@ -17,10 +17,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from cstosim.analysis.statistics import MilestoneDates, Proportion, _jsonable
+from cstosim.analysis.summary import MilestoneDates
+from cstosim.experiments.files import jsonable
 from cstosim.experiments.forecast import Forecast
-from cstosim.experiments.replications import granted_column
 from cstosim.model.facts import FactEvent
+from cstosim.outcomes.statistics import Proportion, quantile
+from cstosim.outcomes.table import granted_column
 
 YEARS_AHEAD = (1, 2, 3, 5, 10)
 
@@ -60,7 +62,7 @@ class ForecastSummary:
     grants: tuple[GrantOutlook, ...]  # any candidate first, then each candidate
 
     def to_json(self) -> dict[str, Any]:
-        json_ready: dict[str, Any] = _jsonable(asdict(self))
+        json_ready: dict[str, Any] = jsonable(asdict(self))
         return json_ready
 
 
@@ -68,12 +70,11 @@ def _milestone(name: str, column: pd.Series) -> MilestoneDates:
     """When a milestone happened, over the replications of ``column`` that reached it."""
     reached = column.dropna().to_numpy(dtype="datetime64[D]").astype(np.int64)
 
-    def quantile(q: float) -> dt.date | None:
-        if len(reached) == 0:
-            return None
-        return dt.date(1970, 1, 1) + dt.timedelta(days=int(np.quantile(reached, q, method="inverted_cdf")))
+    def date(q: float) -> dt.date | None:
+        day = quantile(reached, q)
+        return None if day is None else dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
 
-    return MilestoneDates(name, Proportion.of(len(reached), len(column)), quantile(0.5), quantile(0.05), quantile(0.95))
+    return MilestoneDates(name, Proportion.of(len(reached), len(column)), date(0.5), date(0.05), date(0.95))
 
 
 def outlook_dates(as_of: dt.date, horizon: dt.date) -> list[dt.date]:

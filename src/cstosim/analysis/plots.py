@@ -15,8 +15,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from cstosim.analysis.statistics import Proportion, Summary
-from cstosim.analysis.tally import WAIT, Tally
+from cstosim.analysis.summary import Summary
+from cstosim.experiments.files import atomic_path
+from cstosim.outcomes.statistics import Proportion, quantile_rank, years
+from cstosim.outcomes.tally import WAIT, Tally
 
 _BLUE = "#2a6f97"
 _ORANGE = "#e07a1f"
@@ -111,22 +113,22 @@ def first_grant(results: pd.DataFrame | Tally, summary: Summary) -> Figure:
     figure = _figure()
     axes = figure.add_subplot()
     days, counts = _wait_counts(results)
-    years = days / 365.25
+    waits = years(days)
     n = summary.replications
     none_share = 1 - counts.sum() / n
-    if len(years) == 0:
+    if len(waits) == 0:
         axes.text(
             0.5, 0.5, "No status was granted by the horizon in any replication", ha="center", transform=axes.transAxes
         )
         axes.set_axis_off()
     else:
-        bins = np.arange(0, np.ceil(years.max() * 2) / 2 + 0.5, 0.5)
-        axes.hist(years, bins=bins.tolist(), weights=counts / n, color=_BLUE, alpha=0.85)
+        bins = np.arange(0, np.ceil(waits.max() * 2) / 2 + 0.5, 0.5)
+        axes.hist(waits, bins=bins.tolist(), weights=counts / n, color=_BLUE, alpha=0.85)
         axes.set_xlabel("years from entry into force to the first status granted")
         axes.set_ylabel("share of replications per half-year")
         axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         cumulative = np.cumsum(counts)
-        median = float(years[np.searchsorted(cumulative, max(int(np.ceil(cumulative[-1] / 2)), 1))])
+        median = float(waits[np.searchsorted(cumulative, quantile_rank(int(cumulative[-1]), 0.5))])
         axes.axvline(median, color="black", linestyle="--", linewidth=1)
         axes.annotate(
             f"median {median:.1f} years",
@@ -221,7 +223,8 @@ def save_plots(results: pd.DataFrame | Tally, summary: Summary, folder: Path) ->
     paths = []
     for name, figure in figures.items():
         path = folder / name
-        figure.savefig(path)
+        with atomic_path(path) as temporary:  # whole or not at all, like every result file
+            figure.savefig(temporary, format="png")
         paths.append(path)
     return paths
 

@@ -20,11 +20,12 @@ from matplotlib.figure import Figure
 
 from cstosim.analysis import plots
 from cstosim.analysis.narration import Trace, readable_path, trace
-from cstosim.analysis.statistics import Summary, summarize
+from cstosim.analysis.summary import Summary, summarize
 from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import run_replication
 from cstosim.experiments.files import atomic_path
-from cstosim.experiments.replications import run_replications
+from cstosim.experiments.runs import run_replications
+from cstosim.experiments.store import package_version
 from cstosim.model.citations import Document
 from cstosim.model.scenario import Scenario
 
@@ -182,9 +183,7 @@ def write_report(scenario: Scenario, output: Path, *, replications: int, seed: i
 
 
 def _version() -> str:
-    from cstosim import __version__  # at call time: the package imports this module's siblings
-
-    return __version__
+    return package_version()  # not cstosim.__version__: the package's root imports the layers above this one
 
 
 def _template(name: str) -> str:

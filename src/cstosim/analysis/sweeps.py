@@ -1,7 +1,7 @@
 """Comparing the points of a sweep: one summary row per point, and plots of a metric against the parameters.
 
 ``sweep_summary`` gives, per point, the parameter values, the number of replications and the metric's estimate
-with its 95% interval (``analysis.metrics``). ``plot_sweep`` draws the metric against the first parameter with
+with its 95% interval (``cstosim.outcomes.metrics``). ``plot_sweep`` draws the metric against the first parameter with
 an interval band (error bars for categorical values); with a second parameter taking a few values, one panel
 per value (small multiples); for sampled designs (many distinct values), one panel per parameter.
 """
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cstosim.analysis.metrics import PROPORTION, estimate_values, metric_values, parse_metric
-from cstosim.experiments.sweep import parameter_columns
+from cstosim.experiments.points import parameter_columns
 from cstosim.model.scenario import Scenario
+from cstosim.outcomes.metrics import PROPORTION, estimate_values, metric_values, parse_metric
 
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
     from matplotlib.axes import Axes

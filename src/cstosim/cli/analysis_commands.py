@@ -1,38 +1,28 @@
 """``cstosim sensitivity``, ``cstosim forecast`` and ``cstosim calibrate``: which assumption matters, what comes
-next given the record, and which facts the scenario finds surprising."""
+next given the record, and which facts the scenario finds surprising (``cstosim.api`` does the work)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import click
 
 from cstosim.cli.common import (
-    UserError,
+    end_lines,
+    execution_options,
     load,
-    out_option,
     output_folder,
     replications_option,
+    results_options,
     scenario_argument,
+    scheduler_of,
     seed_option,
+    user_errors,
 )
-from cstosim.experiments.files import atomic_path, write_json
-from cstosim.experiments.replications import fresh_seed
-from cstosim.model.facts import Record
-from cstosim.scenario_files import ScenarioError
+from cstosim.experiments.pipeline import terminal_progress
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
-
-
-def _load_record(name_or_path: str) -> Record:
-    from cstosim.scenario_files.facts import load_record
-
-    try:
-        return load_record(name_or_path)
-    except ScenarioError as error:
-        raise UserError("\n".join(error.problems)) from None
 
 
 @click.command()
@@ -52,7 +42,9 @@ def _load_record(name_or_path: str) -> Record:
     default=None,
     help="SALib's N: base sample (Sobol, a power of two; default 64) or trajectories (Morris; default 16).",
 )
-@replications_option(20, "Replications per sample point (the same seeds at every point).")
+@replications_option(
+    None, "Replications per sample point (the same seeds at every point).  [default: 20; on --resume: recorded]"
+)
 @click.option(
     "--outcome",
     default="years_to_entry_into_force",
@@ -62,36 +54,35 @@ def _load_record(name_or_path: str) -> Record:
 )
 @click.option("--by", type=_DATE, default=None, help="Date for the probability outcomes (default: the horizon).")
 @seed_option()
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel workers.")
-@click.option(
-    "--scheduler",
-    default=None,
-    help="A Dask scheduler address, or 'local' for a Dask LocalCluster; default: local processes (--workers).",
-)
-@out_option("Folder for indices.csv, indices.parquet, points.parquet and sensitivity.png.")
+@results_options("Folder for replications.parquet/, indices.csv, indices.parquet, points.parquet and sensitivity.png.")
+@execution_options
 def sensitivity(
     scenario: str,
     params: tuple[str, ...],
     method: str,
     samples: int | None,
-    replications: int,
+    replications: int | None,
     outcome: str,
     by: dt.datetime | None,
     seed: int | None,
-    workers: int,
-    scheduler: str | None,
     out: Path | None,
+    resume: bool,
+    force: bool,
+    workers: int | None,
+    scheduler: str | None,
+    dask: bool,
+    chunk_size: int | None,
+    quiet: bool,
 ) -> None:
     """Rank the parameters of SCENARIO by their influence on an outcome (Sobol or Morris indices, SALib)."""
-    from cstosim.analysis.sensitivity_plots import format_sensitivity, sensitivity_plot
-    from cstosim.experiments.sensitivity import run_sensitivity
+    from cstosim.analysis.sensitivity_plots import format_sensitivity
+    from cstosim.api import sensitivity as analyse
 
+    where = scheduler_of(scheduler, dask)
     if out is not None:
         output_folder(out)
-    root_seed = fresh_seed() if seed is None else seed
-    started = time.perf_counter()
-    try:
-        result = run_sensitivity(
+    with user_errors(out):
+        result = analyse(
             scenario,
             list(params),
             method=method,
@@ -99,34 +90,26 @@ def sensitivity(
             by=by.date() if by is not None else None,
             samples=samples,
             replications=replications,
-            seed=root_seed,
+            seed=seed,
+            out=out,
+            resume=resume,
+            force=force,
             workers=workers,
-            scheduler=scheduler,
+            scheduler=where,
+            chunk_size=chunk_size,
+            progress=terminal_progress(quiet),
         )
-    except ScenarioError as error:
-        raise UserError("\n".join(error.problems)) from None
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    click.echo(format_sensitivity(result))
-    click.echo(f"\nRan in {time.perf_counter() - started:.1f} s.")
-    if out is not None:
-        with atomic_path(out / "indices.csv") as temporary:
-            result.indices.to_csv(temporary, index=False)
-        with atomic_path(out / "indices.parquet") as temporary:
-            result.indices.to_parquet(temporary, index=False)
-        with atomic_path(out / "points.parquet") as temporary:
-            result.points.to_parquet(temporary, index=False)
-        with atomic_path(out / "sensitivity.png") as temporary:
-            sensitivity_plot(result).savefig(temporary, format="png")
-        names = ("indices.csv", "indices.parquet", "points.parquet", "sensitivity.png")
-        click.echo("Wrote " + ", ".join(str(out / name) for name in names))
+    click.echo(format_sensitivity(result.sensitivity))
+    click.echo(end_lines(result.report, out, result.written))
 
 
 @click.command()
 @scenario_argument(required=True)
 @click.option("--facts", required=True, help="Facts file: a path or a bundled name (e.g. csto-record-2026).")
 @click.option("--as-of", "as_of", type=_DATE, default=None, help="Use only the facts known on this date.")
-@replications_option(1000, "Replications simulated (the accepted ones are a part of them).")
+@replications_option(
+    None, "Replications simulated (the accepted ones are a part of them).  [default: 1000; on --resume: recorded]"
+)
 @seed_option()
 @click.option(
     "--method",
@@ -135,74 +118,96 @@ def sensitivity(
     show_default=True,
     help="start: from the recorded state (conditioned draws); reject: rejection over unconditioned runs.",
 )
-@out_option("Folder for forecast.json, forecast.parquet (every replication, with accepted) and forecast.png.")
+@results_options("Folder for forecast.parquet/ (every replication, with accepted), forecast.json and forecast.png.")
+@execution_options
 def forecast(
     scenario: str,
     facts: str,
     as_of: dt.datetime | None,
-    replications: int,
+    replications: int | None,
     seed: int | None,
     method: str,
     out: Path | None,
+    resume: bool,
+    force: bool,
+    workers: int | None,
+    scheduler: str | None,
+    dask: bool,
+    chunk_size: int | None,
+    quiet: bool,
 ) -> None:
     """Forecast what is still to come in SCENARIO, given the facts known as of a date."""
-    from cstosim.analysis.forecast_report import forecast_plot, format_forecast, summarize_forecast
-    from cstosim.experiments.forecast import run_forecast
+    from cstosim.analysis.forecast_report import format_forecast
+    from cstosim.api import forecast as run_forecast
 
     model = load(scenario)
-    record = _load_record(facts)
+    where = scheduler_of(scheduler, dask)
     if out is not None:
         output_folder(out)
-    try:
+    with user_errors(out):
         result = run_forecast(
             model,
-            record,
+            facts,
             replications,
-            fresh_seed() if seed is None else seed,
+            seed,
             method=method,
             as_of=as_of.date() if as_of is not None else None,
+            out=out,
+            resume=resume,
+            force=force,
+            workers=workers,
+            scheduler=where,
+            chunk_size=chunk_size,
+            progress=terminal_progress(quiet),
         )
-        summary = summarize_forecast(result)
-    except ScenarioError as error:
-        raise UserError("\n".join(error.problems)) from None
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    click.echo(format_forecast(summary))
-    if out is not None:
-        write_json(out / "forecast.json", summary.to_json())
-        with atomic_path(out / "forecast.parquet") as temporary:
-            result.table.to_parquet(temporary, index=False)
-        with atomic_path(out / "forecast.png") as temporary:
-            forecast_plot(result, summary).savefig(temporary, format="png")
-        names = ("forecast.json", "forecast.parquet", "forecast.png")
-        click.echo("Wrote " + ", ".join(str(out / name) for name in names))
+    click.echo(format_forecast(result.summary))
+    click.echo(end_lines(result.report, out, result.written))
 
 
 @click.command()
 @scenario_argument(required=True)
 @click.option("--facts", required=True, help="Facts file: a path or a bundled name (e.g. csto-record-2026).")
-@replications_option(1000, "Replications of the prior predictive distribution.")
+@replications_option(
+    None, "Replications of the prior predictive distribution.  [default: 1000; on --resume: the recorded number]"
+)
 @seed_option()
-@out_option("Folder for calibration.csv and calibration.png.")
-def calibrate(scenario: str, facts: str, replications: int, seed: int | None, out: Path | None) -> None:
+@results_options("Folder for prior_predictive.parquet/, calibration.csv and calibration.png.")
+@execution_options
+def calibrate(
+    scenario: str,
+    facts: str,
+    replications: int | None,
+    seed: int | None,
+    out: Path | None,
+    resume: bool,
+    force: bool,
+    workers: int | None,
+    scheduler: str | None,
+    dask: bool,
+    chunk_size: int | None,
+    quiet: bool,
+) -> None:
     """Show where each recorded fact falls in SCENARIO's prior predictive distribution."""
-    from cstosim.analysis.calibration import calibration_plot, calibration_table, format_calibration
-    from cstosim.experiments.forecast import run_prior_predictive
+    from cstosim.analysis.calibration import format_calibration
+    from cstosim.api import calibrate as place_facts
 
     model = load(scenario)
-    record = _load_record(facts)
+    where = scheduler_of(scheduler, dask)
     if out is not None:
         output_folder(out)
-    root_seed = fresh_seed() if seed is None else seed
-    try:
-        prior = run_prior_predictive(model, record, replications, root_seed)
-    except ScenarioError as error:
-        raise UserError("\n".join(error.problems)) from None
-    table = calibration_table(record, prior, model.start)
-    click.echo(format_calibration(table, model.name, replications, root_seed))
-    if out is not None:
-        with atomic_path(out / "calibration.csv") as temporary:
-            table.to_csv(temporary, index=False)
-        with atomic_path(out / "calibration.png") as temporary:
-            calibration_plot(table, model.name, replications).savefig(temporary, format="png")
-        click.echo(f"Wrote {out / 'calibration.csv'}, {out / 'calibration.png'}")
+    with user_errors(out):
+        result = place_facts(
+            model,
+            facts,
+            replications,
+            seed,
+            out=out,
+            resume=resume,
+            force=force,
+            workers=workers,
+            scheduler=where,
+            chunk_size=chunk_size,
+            progress=terminal_progress(quiet),
+        )
+    click.echo(format_calibration(result.table, model.name, result.replications, result.seed))
+    click.echo(end_lines(result.report, out, result.written))

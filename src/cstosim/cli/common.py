@@ -1,14 +1,21 @@
-"""What every command shares: the scenario argument, turning user errors into one-line messages."""
+"""What every command shares: the scenario argument, the execution and results-folder options, and turning
+user errors into one-line messages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import math
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from cstosim.engine.random_numbers import MAX_SEED
+from cstosim.experiments.executors import LOCAL, ExecutorError
+from cstosim.experiments.pipeline import RunReport
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE
+from cstosim.experiments.store import StoreError
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files import DEFAULT_SCENARIO, ScenarioError, load_scenario
 
@@ -39,13 +46,74 @@ def replications_option(default: int | None, help: str) -> Decorator:
 
 
 def seed_option(
-    help: str = "Root seed; the same seed gives the same results. Default: fresh, and printed.",
+    help: str = "Root seed; the same seed gives the same results. Default: fresh (on --resume: the recorded one).",
 ) -> Decorator:
     return click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None, help=help)
 
 
 def out_option(help: str) -> Decorator:
     return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help=help)
+
+
+def results_options(what: str) -> Decorator:
+    """``--out``, ``--resume`` and ``--force``: a results folder, continued or replaced."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        options = [
+            out_option(what),
+            click.option("--resume", is_flag=True, help="Continue the results in --out: compute only what is missing."),
+            click.option("--force", is_flag=True, help="Replace results already in --out."),
+        ]
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def execution_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Where replications run, how they are chunked, and the progress bar (every experiment command)."""
+    options = [
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Local worker processes. Default: every core of this machine.",
+        ),
+        click.option("--scheduler", metavar="ADDRESS", default=None, help="Run on the Dask cluster at ADDRESS."),
+        click.option("--dask", is_flag=True, help="Run on a Dask LocalCluster started for this run."),
+        click.option(
+            "--chunk-size",
+            type=click.IntRange(min=1),
+            default=None,
+            help=f"Replications per chunk (unit of work and of the files written). Default: {DEFAULT_CHUNK_SIZE}; "
+            "with --workers, smaller if that would leave workers idle.",
+        ),
+        click.option("--quiet", is_flag=True, help="No progress bar (it is shown only on a terminal anyway)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def scheduler_of(scheduler: str | None, dask: bool) -> str | None:
+    if scheduler is not None and dask:
+        raise UserError("--scheduler and --dask: give one of them")
+    return LOCAL if dask else scheduler
+
+
+@contextlib.contextmanager
+def user_errors(out: Path | None = None) -> Iterator[None]:
+    """Turn the library's errors about what was asked into one-line messages (one line per problem)."""
+    try:
+        yield
+    except ScenarioError as error:
+        raise UserError("\n".join(error.problems)) from None
+    except (StoreError, ExecutorError, ValueError) as error:
+        raise UserError(str(error)) from None
+    except KeyboardInterrupt:
+        hint = f"; continue it with --resume --out {out}" if out is not None else ""
+        raise UserError(f"interrupted{hint}") from None
 
 
 def load(name_or_path: str) -> Scenario:
@@ -66,3 +134,20 @@ def output_folder(folder: Path) -> Path:
         reason = error.strerror or str(error)
         raise UserError(f"{folder}: cannot write results there: {reason}") from None
     return folder
+
+
+def end_lines(report: RunReport, out: Path | None, written: tuple[Path, ...] = ()) -> str:
+    """How the experiment went: replications computed, time, rate, executor; chunks reused; files written."""
+    if report.computed == 0:
+        lines = [f"\nNothing to compute: all {report.replications:,} replications were already in {out}."]
+    else:
+        rate = f"{report.rate:,.0f}" if math.isfinite(report.rate) else "-"
+        lines = [
+            f"\n{report.computed_replications:,} replications in {report.seconds:.1f} s "
+            f"({rate} per second, {report.executor})."
+        ]
+        if report.reused:
+            lines.append(f"Reused {report.reused} chunk(s) already in {out}.")
+    if written:
+        lines.append("Wrote " + ", ".join(str(path) for path in written))
+    return "\n".join(lines)

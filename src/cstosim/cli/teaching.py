@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cstosim.cli.common import UserError, load, replications_option, scenario_argument, seed_option
-from cstosim.experiments.replications import fresh_seed
+from cstosim.experiments.plan import fresh_seed
 
 
 @click.command()

@@ -105,6 +105,12 @@ def origin_day(scenario: Scenario) -> int:
     return min(0, scenario.day(adopted_on)) if adopted_on is not None else 0
 
 
+def frailty_factor(spread: float, u: float) -> float:
+    """The shared factor ``exp(spread * Z)`` on every member's ratification delays, ``Z`` standard normal from
+    the uniform ``u`` (inverse transform)."""
+    return math.exp(spread * _NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12))) if spread > 0 else 1.0
+
+
 def exponential_days(per_year: float, u: float) -> float:
     """Days until an event with a yearly chance ``per_year`` (inverse transform of the exponential law)."""
     rate = yearly_rate(per_year)
@@ -347,10 +353,7 @@ class Simulator:
 
     def frailty_factor(self, draws: Draws) -> float:
         """The factor that multiplies every member's ratification delays in this replication (1: none)."""
-        if self.frailty <= 0:
-            return 1.0
-        u = min(max(draws.values[self.frailty_column], 1e-12), 1 - 1e-12)
-        return math.exp(self.frailty * _NORMAL.inv_cdf(u))
+        return frailty_factor(self.frailty, draws.values[self.frailty_column]) if self.frailty > 0 else 1.0
 
     def draws(self, seed: int, replications: Iterable[int]) -> Iterator[Draws]:
         """Each replication's random numbers (which a forecast may condition before ``run_draws``)."""

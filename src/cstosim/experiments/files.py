@@ -8,10 +8,12 @@ never destroys a previous complete one.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
+import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +38,22 @@ def _umask() -> int:
     return current
 
 
+def jsonable(value: Any) -> Any:
+    """``value`` with dates as ISO text, tuples as lists and non-finite numbers as text ("inf"), for JSON."""
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    return value
+
+
 def write_json(target: Path, data: Any) -> None:
     with atomic_path(target) as temporary:
-        temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        temporary.write_text(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def prepare_folder(folder: Path) -> None:

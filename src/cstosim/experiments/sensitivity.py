@@ -4,11 +4,11 @@ Each parameter is a dotted path into the scenario file (``cstosim.scenario_files
 ``LOW:HIGH``. Every parameter is checked before anything runs: the path exists (or is a key the schema
 accepts), the range is ordered, and the scenario is valid at both ends (and in the middle) of the range; a
 field that takes whole numbers is sampled as whole numbers. SALib's sample points become scenarios, all of
-which are run in one batch of points (``run_points``), each point with the same replication seeds (common
+which are run in one experiment on the pipeline, each point with the same replication seeds (common
 random numbers), so the differences between points come from the parameters, not from sampling noise.
 Each point's outcome is the mean over its replications of the chosen metric.
 
-Outcomes are the metrics of ``cstosim.analysis.metrics``: ``years_to_entry_into_force`` and
+Outcomes are the metrics of ``cstosim.outcomes.metrics``: ``years_to_entry_into_force`` and
 ``years_to_first_grant`` (years from the scenario's start; replications that do not reach the event by the
 horizon count as the horizon, i.e. censored, so that means exist), and the probabilities ``entry_into_force``,
 ``any_grant``, ``granted[CANDIDATE]`` and ``ratified[MEMBER]`` (by ``by``, default the horizon).
@@ -30,12 +30,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cstosim.analysis.metrics import metric_names, metric_values, parse_metric
-from cstosim.experiments.replications import fresh_seed
-from cstosim.experiments.runner import run_points
+from cstosim.experiments.pipeline import Execution, execute
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, fresh_seed
+from cstosim.experiments.points import point_tasks, scenario_table
+from cstosim.experiments.sinks import PointValuesSink
+from cstosim.experiments.tasks import RunTask
 from cstosim.model.scenario import Scenario
-from cstosim.scenario_files.loader import ScenarioError, parse_scenario, read_scenario_table
-from cstosim.scenario_files.paths import get_value, with_value
+from cstosim.outcomes.metrics import metric_names, metric_values, parse_metric
+from cstosim.outcomes.statistics import CONFIDENCE, normal_quantile, years
+from cstosim.scenario_files.loader import ScenarioError, parse_scenario
+from cstosim.scenario_files.paths import get_value, with_value, with_values
 
 
 class SensitivityMethod(StrEnum):
@@ -46,7 +50,6 @@ class SensitivityMethod(StrEnum):
 DEFAULT_SAMPLES = {SensitivityMethod.SOBOL: 64, SensitivityMethod.MORRIS: 16}
 MORRIS_LEVELS = 4
 BOOTSTRAP_RESAMPLES = 200
-CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def _takes_only_integers(table: Mapping[str, Any], path: str, low: float, high: 
 
 
 def check_outcome(outcome: str, scenario: Scenario, by: dt.date | None = None) -> None:
-    """Raise ``ScenarioError`` unless ``outcome`` is a metric of ``scenario`` (``cstosim.analysis.metrics``) and
+    """Raise ``ScenarioError`` unless ``outcome`` is a metric of ``scenario`` (``cstosim.outcomes.metrics``) and
     ``by`` (if given) is a date within the run for a probability outcome."""
     try:
         metric = parse_metric(scenario, outcome)
@@ -164,9 +167,9 @@ def outcome_values(scenario: Scenario, table: pd.DataFrame, outcome: str, by: dt
         if by is None:
             return metric_values(scenario, table, outcome)
         return (table[metric.column] <= pd.Timestamp(by)).astype(float).rename(outcome)
-    horizon_years = (scenario.horizon - scenario.start).days / 365.25
-    years: pd.Series = metric_values(scenario, table, outcome).clip(upper=horizon_years)
-    return years
+    horizon_years = years((scenario.horizon - scenario.start).days)
+    censored: pd.Series = metric_values(scenario, table, outcome).clip(upper=horizon_years)
+    return censored
 
 
 # The analysis -----------------------------------------------------------------------------------------------
@@ -188,8 +191,100 @@ class Sensitivity:
     points: pd.DataFrame
 
 
+@dataclass(frozen=True, eq=False)
+class SensitivityDesign:
+    """A sensitivity analysis as checked and sampled, before it runs: the sample points and their scenarios."""
+
+    scenario: Scenario  # the base scenario
+    method: SensitivityMethod
+    outcome: str
+    by: dt.date | None
+    samples: int
+    parameters: tuple[Parameter, ...]
+    salib_seed: int
+    problem: dict[str, Any]
+    values: tuple[tuple[float | int, ...], ...]  # the parameter values of each sample point
+    scenarios: tuple[Scenario, ...]
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """What defines the results besides the scenario and the seed (recorded in a results folder)."""
+        return {
+            "parameters": [[p.path, p.low, p.high] for p in self.parameters],
+            "method": self.method.value,
+            "outcome": self.outcome,
+            "by": self.by,
+            "samples": self.samples,
+        }
+
+    def tasks(self, seed: int) -> list[RunTask]:
+        points = [dict(zip((p.path for p in self.parameters), row, strict=True)) for row in self.values]
+        return point_tasks(self.scenarios, seed, points)
+
+    def outcome_of(self, point: int, table: pd.DataFrame) -> np.ndarray:
+        """The outcome in each replication of one point's table."""
+        return outcome_values(self.scenarios[point], table, self.outcome, self.by).to_numpy(dtype=float)
+
+
+def design_sensitivity(
+    scenario: Scenario | str | Path | Mapping[str, Any],
+    parameters: Sequence[str | tuple[str, float, float]],
+    seed: int,
+    *,
+    method: SensitivityMethod | str = SensitivityMethod.SOBOL,
+    outcome: str = "years_to_entry_into_force",
+    by: dt.date | None = None,
+    samples: int | None = None,
+) -> SensitivityDesign:
+    """Check every parameter and the outcome, then draw SALib's sample from ``seed``: ``ScenarioError`` naming
+    every problem before anything runs."""
+    method = SensitivityMethod(method)
+    table, file = scenario_table(scenario)
+    base = parse_scenario(dict(table), file)
+    ranges = [parse_parameter(p) if isinstance(p, str) else p for p in parameters]
+    if not ranges:
+        raise ScenarioError(["--param: give at least one PATH=LOW:HIGH"])
+    checked = check_parameters(table, ranges, file)
+    check_outcome(outcome, base, by)
+    n = samples if samples is not None else DEFAULT_SAMPLES[method]
+    if n < 2:
+        raise ScenarioError([f"--samples: must be >= 2 (got {n})"])
+    salib_seed = int(np.random.SeedSequence(seed).generate_state(1)[0])
+    problem = {
+        "num_vars": len(checked),
+        "names": [p.path for p in checked],
+        "bounds": [[p.low, p.high] for p in checked],
+    }
+    x = _sample(method, problem, n, salib_seed)
+    values = tuple(tuple(p.value(v) for p, v in zip(checked, row, strict=True)) for row in x)
+    scenarios = tuple(_scenario_at(table, checked, row, file) for row in values)
+    return SensitivityDesign(base, method, outcome, by, n, tuple(checked), salib_seed, problem, values, scenarios)
+
+
+def analyze_sensitivity(design: SensitivityDesign, replications: int, seed: int, outcomes: np.ndarray) -> Sensitivity:
+    """The indices from the outcome of every replication at every point (``outcomes[point, replication]``)."""
+    y = outcomes.mean(axis=1)
+    x_used = np.asarray(design.values, dtype=float)
+    indices = _analyze(design.method, design.problem, x_used, y, design.salib_seed)
+    points = pd.DataFrame(x_used, columns=[p.path for p in design.parameters])
+    points.insert(0, "point", range(len(points)))
+    points[design.outcome] = y
+    return Sensitivity(
+        design.scenario.name,
+        design.method,
+        design.outcome,
+        design.by,
+        design.samples,
+        replications,
+        seed,
+        design.parameters,
+        indices,
+        points,
+    )
+
+
 def run_sensitivity(
-    scenario: str | Path | Mapping[str, Any],
+    scenario: Scenario | str | Path | Mapping[str, Any],
     parameters: Sequence[str | tuple[str, float, float]],
     *,
     method: SensitivityMethod | str = SensitivityMethod.SOBOL,
@@ -198,62 +293,32 @@ def run_sensitivity(
     samples: int | None = None,
     replications: int = 20,
     seed: int | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
     scheduler: str | None = None,
     progress: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> Sensitivity:
     """Sensitivity indices of ``outcome`` to ``parameters`` (``"PATH=LOW:HIGH"`` or ``(path, low, high)``).
 
-    ``scenario`` is a bundled name, a path, or a scenario table as read from TOML. ``samples`` is SALib's N:
-    the base sample size for Sobol (a power of two; N * (parameters + 2) points) or the number of trajectories
-    for Morris (N * (parameters + 1) points). Raises ``ScenarioError`` for bad parameters or outcome, before
-    anything runs.
+    ``scenario`` is a loaded scenario, a bundled name, a path, or a scenario table as read from TOML.
+    ``samples`` is SALib's N: the base sample size for Sobol (a power of two; N * (parameters + 2) points) or
+    the number of trajectories for Morris (N * (parameters + 1) points). Raises ``ScenarioError`` for bad
+    parameters or outcome, before anything runs. For results folders and resume, see ``cstosim.sensitivity``.
     """
-    method = SensitivityMethod(method)
-    if isinstance(scenario, Mapping):
-        table, file = dict(scenario), "<scenario>"
-    else:
-        raw, path = read_scenario_table(scenario)
-        table, file = raw, str(path)
-    base = parse_scenario(dict(table), file)
-    ranges = [parse_parameter(p) if isinstance(p, str) else p for p in parameters]
-    if not ranges:
-        raise ScenarioError(["--param: give at least one PATH=LOW:HIGH"])
-    checked = check_parameters(table, ranges, file)
-    check_outcome(outcome, base, by)
     if replications < 1:
         raise ScenarioError([f"-n: replications must be >= 1 (got {replications})"])
-    n = samples if samples is not None else DEFAULT_SAMPLES[method]
-    if n < 2:
-        raise ScenarioError([f"--samples: must be >= 2 (got {n})"])
     root_seed = fresh_seed() if seed is None else seed
-    salib_seed = int(np.random.SeedSequence(root_seed).generate_state(1)[0])
-    problem = {
-        "num_vars": len(checked),
-        "names": [p.path for p in checked],
-        "bounds": [[p.low, p.high] for p in checked],
-    }
-    x = _sample(method, problem, n, salib_seed)
-    values = [[p.value(v) for p, v in zip(checked, row, strict=True)] for row in x]
-    scenarios = [_scenario_at(table, checked, row, file) for row in values]
-    runs = run_points(scenarios, replications, root_seed, workers=workers, scheduler=scheduler, progress=progress)
-    y = np.empty(len(scenarios))
-    for point, scenario_at in enumerate(scenarios):
-        y[point] = outcome_values(scenario_at, runs[runs["point"] == point], outcome, by).mean()
-    x_used = np.asarray(values, dtype=float)
-    indices = _analyze(method, problem, x_used, y, salib_seed)
-    points = pd.DataFrame(x_used, columns=[p.path for p in checked])
-    points.insert(0, "point", range(len(points)))
-    points[outcome] = y
-    return Sensitivity(base.name, method, outcome, by, n, replications, root_seed, tuple(checked), indices, points)
+    design = design_sensitivity(scenario, parameters, root_seed, method=method, outcome=outcome, by=by, samples=samples)
+    outcomes = PointValuesSink(len(design.scenarios), replications, design.outcome_of)
+    execute(design.tasks(root_seed), replications, [outcomes], Execution(workers, scheduler, chunk_size, progress))
+    return analyze_sensitivity(design, replications, root_seed, outcomes.values)
 
 
 def _scenario_at(
     table: dict[str, Any], parameters: Sequence[Parameter], values: Sequence[float], file: str
 ) -> Scenario:
-    for parameter, value in zip(parameters, values, strict=True):
-        table = with_value(table, parameter.path, value)
-    return parse_scenario(table, file)
+    changed = with_values(table, {p.path: value for p, value in zip(parameters, values, strict=True)})
+    return parse_scenario(changed, file)
 
 
 def _sample(method: SensitivityMethod, problem: dict[str, Any], n: int, seed: int) -> np.ndarray:
@@ -328,6 +393,5 @@ def _morris_sigma_conf(problem: dict[str, Any], x: np.ndarray, y: np.ndarray, se
         result = morris.analyze(problem, x[rows], y[rows], num_resamples=2, num_levels=MORRIS_LEVELS, seed=seed)
         sigmas.append(np.asarray(result["sigma"], dtype=float))
     spread = np.nanstd(np.asarray(sigmas), axis=0)
-    z: float = 1.959963984540054
-    conf: np.ndarray = z * spread
+    conf: np.ndarray = normal_quantile(CONFIDENCE) * spread
     return conf

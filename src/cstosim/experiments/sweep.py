@@ -18,35 +18,24 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cstosim.experiments.executors import DEFAULT_CHUNK_SIZE
-from cstosim.experiments.replications import fresh_seed
-from cstosim.experiments.runner import run_points
+from cstosim.experiments.pipeline import Execution, execute
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, fresh_seed
+from cstosim.experiments.points import build_points, point_tasks, scenario_table
+from cstosim.experiments.sinks import TableSink
+from cstosim.experiments.tasks import RunTask
 from cstosim.model.scenario import Scenario
-from cstosim.scenario_files.loader import ScenarioError, parse_scenario, read_scenario_table
-from cstosim.scenario_files.paths import get_value, parse_value, with_value
+from cstosim.scenario_files.loader import parse_scenario
+from cstosim.scenario_files.paths import parse_value
 
 DESIGNS = ("grid", "lhs")
 _DESIGN_KEY = 0x5EED_DE51  # spawn key of the LHS design generator, apart from the replications' keys (i,)
-
-
-def scenario_table(scenario: Scenario | str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """The raw table of a scenario (loaded, given, or the one a loaded ``Scenario`` came from) and its label."""
-    if isinstance(scenario, Scenario):
-        if scenario.source_table is None:
-            raise ValueError(
-                f"scenario {scenario.name!r} was built in code, not read from a table: pass its table or file instead"
-            )
-        return dict(scenario.source_table), scenario.name
-    if isinstance(scenario, Mapping):
-        return dict(scenario), str(scenario.get("name", "<scenario>"))
-    table, path = read_scenario_table(scenario)
-    return table, str(path)
 
 
 def design_points(
@@ -87,55 +76,81 @@ def design_points(
     raise ValueError(f"design must be one of {', '.join(DESIGNS)} (got {design!r})")
 
 
-def build_points(table: Mapping[str, Any], points: Sequence[Mapping[str, Any]], label: str) -> list[Scenario]:
-    """One validated scenario per point; ``ScenarioError`` listing every bad path or value (nothing runs)."""
-    problems: list[str] = []
-    for path in points[0] if points else ():
-        try:
-            get_value(dict(table), path)
-        except ScenarioError as error:
-            # a new last key is allowed (a default made explicit): check its parent exists instead
-            parent = path.rsplit(".", 1)[0] if "." in path else None
-            if parent is None or _missing(table, parent):
-                problems.extend(f"{label}: {problem}" for problem in error.problems)
-    if problems:
-        raise ScenarioError(problems)
-    scenarios = []
-    reported: set[str] = set()
-    for number, point in enumerate(points):
-        changed = dict(table)
-        try:
-            for path, value in point.items():
-                changed = with_value(changed, path, value)
-            scenarios.append(parse_scenario(changed, label))
-        except ScenarioError as error:  # report each problem once, with the first point that has it
-            for problem in error.problems:
-                if problem not in reported:
-                    reported.add(problem)
-                    problems.append(f"{problem} [sweep point {number}: {_describe(point)}]")
-    if problems:
-        raise ScenarioError(problems)
-    return scenarios
-
-
-def _missing(table: Mapping[str, Any], path: str) -> bool:
-    try:
-        get_value(dict(table), path)
-    except ScenarioError:
-        return True
-    return False
-
-
-def _describe(point: Mapping[str, Any]) -> str:
-    return ", ".join(f"{path}={value!r}" for path, value in point.items())
-
-
 def parse_vary(text: str) -> tuple[str, list[Any]]:
     """A command-line ``PATH=V1,V2,...`` (values read as TOML: ``400``, ``0.5``, ``true``, else strings)."""
     path, sep, values = text.partition("=")
     if not sep or not path.strip() or not values.strip():
         raise ValueError(f"--vary must look like PATH=V1,V2,... (got {text!r})")
     return path.strip(), [parse_value(value) for value in values.split(",")]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep as defined, before it runs: the scenario table swept, the parameters varied and the design.
+
+    ``replications`` and ``metric`` are the scenario file's ``[sweep]`` choices when the caller gave none
+    (``None``: not chosen; the run then takes 1000 replications, and the summary ``any_grant``).
+    """
+
+    table: Mapping[str, Any]
+    label: str
+    vary: Mapping[str, Sequence[Any]]
+    design: str
+    samples: int | None
+    replications: int | None
+    metric: str | None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """What defines the sweep's rows besides the scenario and the seed (recorded in a results folder)."""
+        return {
+            "vary": {path: list(values) for path, values in self.vary.items()},
+            "design": self.design,
+            "samples": self.samples,
+        }
+
+    def base(self) -> Scenario:
+        """The scenario swept (as written, before any parameter is changed)."""
+        return parse_scenario(dict(self.table), self.label)
+
+    def points(self, seed: int) -> list[dict[str, Any]]:
+        """The parameter values of each point (an LHS design is drawn from ``seed``)."""
+        return design_points(self.vary, self.design, self.samples, seed)
+
+    def tasks(self, seed: int) -> list[RunTask]:
+        """One validated task per point; ``ScenarioError`` with every bad path or value before anything runs."""
+        points = self.points(seed)
+        return point_tasks(build_points(self.table, points, self.label), seed, points)
+
+
+def define_sweep(
+    scenario: Scenario | str | Path | Mapping[str, Any],
+    vary: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    design: str | None = None,
+    samples: int | None = None,
+    replications: int | None = None,
+    metric: str | None = None,
+) -> Sweep:
+    """A sweep of ``scenario`` (loaded, a bundled name or path, or a table); what is not given is taken from the
+    scenario file's ``[sweep]`` table. ``ValueError`` if there is nothing to vary."""
+    table, label = scenario_table(scenario)
+    settings: dict[str, Any] = dict(table.get("sweep") or {})
+    chosen = dict(vary) if vary else dict(settings.get("vary") or {})
+    if not chosen:
+        raise ValueError(
+            f"{label}: nothing to vary: give the parameters and their values (--vary PATH=V1,V2,...) "
+            "or a [sweep] table in the scenario file"
+        )
+    return Sweep(
+        table=table,
+        label=label,
+        vary=chosen,
+        design=design or settings.get("design") or "grid",
+        samples=samples or settings.get("samples"),
+        replications=replications or settings.get("replications"),
+        metric=metric or settings.get("metric"),
+    )
 
 
 def run_sweep(
@@ -155,33 +170,12 @@ def run_sweep(
 
     ``scenario`` is a loaded scenario, a bundled name or path, or a scenario table. ``vary`` maps dotted paths
     to values (``design="grid"``) or to ``(low, high)`` ranges (``design="lhs"``, with ``samples`` points).
-    Bad paths or values raise ``ScenarioError`` (every problem, one line each) before anything runs.
+    Bad paths or values raise ``ScenarioError`` (every problem, one line each) before anything runs. For
+    results folders and resume, see ``cstosim.sweep``.
     """
-    table, label = scenario_table(scenario)
+    sweep = define_sweep(scenario, vary, design=design, samples=samples)
     root_seed = fresh_seed() if seed is None else seed
-    points = design_points(vary, design, samples, root_seed)
-    scenarios = build_points(table, points, label)
-    result = run_points(
-        scenarios,
-        replications,
-        root_seed,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        chunk_size=chunk_size,
-    )
-    return with_parameters(result, points)
-
-
-def with_parameters(table: pd.DataFrame, points: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """``table`` (with a ``point`` column) with one column per parameter inserted after ``point``."""
-    parameters = pd.DataFrame.from_records(list(points))
-    for position, path in enumerate(parameters.columns, start=1):
-        table.insert(position, path, parameters[path].to_numpy()[table["point"].to_numpy()])
-    return table
-
-
-def parameter_columns(table: pd.DataFrame) -> list[str]:
-    """The parameter columns of a sweep table: those between ``point`` and ``replication``."""
-    columns = list(table.columns)
-    return columns[columns.index("point") + 1 : columns.index("replication")]
+    tasks = sweep.tasks(root_seed)
+    table = TableSink()
+    execute(tasks, replications, [table], Execution(workers, scheduler, chunk_size, progress))
+    return table.table()

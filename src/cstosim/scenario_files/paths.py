@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
+from collections.abc import Mapping
 from typing import Any
 
 from cstosim.scenario_files.loader import ScenarioError
@@ -59,20 +60,27 @@ def get_value(table: dict[str, Any], path: str) -> Any:
 
 def with_value(table: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of ``table`` with ``value`` at ``path``. The last key may be new (a default made explicit)."""
-    steps = _steps(path)
+    return with_values(table, {path: value})
+
+
+def with_values(table: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``table`` with each value at its path, in order (one copy, however many paths: sample points
+    of a sensitivity analysis change several parameters each)."""
     result = copy.deepcopy(table)
-    node: Any = result
-    for step in steps[:-1]:
-        try:
-            node = _child(node, step, path)
-        except (KeyError, IndexError):
-            raise ScenarioError([f"{path}: no such parameter in the scenario (at {step!r})"]) from None
-    last = steps[-1]
-    settable_key = isinstance(node, dict) and isinstance(last, str)
-    settable_item = isinstance(node, list) and isinstance(last, int) and -len(node) <= last < len(node)
-    if not (settable_key or settable_item):
-        raise ScenarioError([f"{path}: cannot set a value there (at {last!r})"])
-    node[last] = value
+    for path, value in values.items():
+        steps = _steps(path)
+        node: Any = result
+        for step in steps[:-1]:
+            try:
+                node = _child(node, step, path)
+            except (KeyError, IndexError):
+                raise ScenarioError([f"{path}: no such parameter in the scenario (at {step!r})"]) from None
+        last = steps[-1]
+        settable_key = isinstance(node, dict) and isinstance(last, str)
+        settable_item = isinstance(node, list) and isinstance(last, int) and -len(node) <= last < len(node)
+        if not (settable_key or settable_item):
+            raise ScenarioError([f"{path}: cannot set a value there (at {last!r})"])
+        node[last] = value
     return result
 
 

@@ -1,8 +1,8 @@
-"""Summaries of a replication table: milestone dates, probabilities with intervals, last ratifiers.
+"""The summary of a run: milestone dates, probabilities with intervals, last ratifiers.
 
-Probabilities carry Wilson score intervals (``scipy.stats.binomtest``), which stay inside [0, 1] and keep
-their coverage for probabilities near 0 or 1, where the normal approximation fails. Milestone dates are
-summarised over the replications that reached them, with the share that did.
+Probabilities carry Wilson score intervals (``cstosim.outcomes.statistics.Proportion``). Milestone dates are
+summarised over the replications that reached them, with the share that did. Computed from a ``Tally``, so a
+streamed run of any size and an in-memory table give the same figures.
 """
 
 from __future__ import annotations
@@ -14,29 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cstosim.analysis.tally import Tally
-from cstosim.experiments.replications import applied_column, granted_column, ratified_column
+from cstosim.experiments.files import jsonable
 from cstosim.model.scenario import Scenario
-
-CONFIDENCE = 0.95
-
-
-@dataclass(frozen=True)
-class Proportion:
-    """``successes`` out of ``trials``, with a Wilson interval at ``CONFIDENCE``."""
-
-    successes: int
-    trials: int
-    estimate: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, successes: int, trials: int) -> Proportion:
-        from scipy.stats import binomtest  # imported when first needed: worker processes never pay for scipy
-
-        interval = binomtest(successes, trials).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
-        return cls(successes, trials, successes / trials, float(interval.low), float(interval.high))
+from cstosim.outcomes.statistics import Proportion
+from cstosim.outcomes.table import applied_column, granted_column, ratified_column
+from cstosim.outcomes.tally import Tally
 
 
 @dataclass(frozen=True)
@@ -73,7 +55,7 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-ready figures (dates as ISO strings)."""
-        json_ready: dict[str, Any] = _jsonable(asdict(self))
+        json_ready: dict[str, Any] = jsonable(asdict(self))
         return json_ready
 
 
@@ -131,13 +113,3 @@ def _date(value: np.datetime64 | None) -> dt.date | None:
     if value is None:
         return None
     return dt.date(1970, 1, 1) + dt.timedelta(days=int(value.astype("datetime64[D]").astype(np.int64)))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value

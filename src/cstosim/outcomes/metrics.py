@@ -23,12 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cstosim.analysis.statistics import CONFIDENCE, Proportion
-from cstosim.analysis.tally import DayCounts, Tally
-from cstosim.experiments.replications import granted_column, ratified_column
 from cstosim.model.scenario import Scenario
+from cstosim.outcomes.statistics import Proportion, median_ranks, quantile_rank, years
+from cstosim.outcomes.table import granted_column, ratified_column
+from cstosim.outcomes.tally import DayCounts, Tally
 
-DAYS_PER_YEAR = 365.25
 PROPORTION = "proportion"
 QUANTITY = "quantity"
 
@@ -94,7 +93,7 @@ def metric_values(scenario: Scenario | None, table: pd.DataFrame, metric: str) -
     if scenario is None:
         raise ValueError(f"metric {metric!r} counts years from the scenario's start: pass the scenario")
     days = (column - pd.Timestamp(scenario.start)).dt.days
-    return (days / DAYS_PER_YEAR).fillna(math.inf).astype(float).rename(metric)
+    return years(days).fillna(math.inf).astype(float).rename(metric)
 
 
 @dataclass(frozen=True)
@@ -114,31 +113,15 @@ class Estimate:
         return (self.high - self.low) / 2 if math.isfinite(self.high - self.low) else math.inf
 
 
-def median_ranks(n: int, confidence: float = CONFIDENCE) -> tuple[int, int]:
-    """1-based ranks ``(l, u)`` with ``P(X_(l) <= median <= X_(u)) >= confidence`` for any distribution.
-
-    The number of observations below the median is Binomial(n, 1/2); ``l`` is the largest rank whose lower
-    tail stays within ``(1 - confidence) / 2``, ``u = n + 1 - l`` by symmetry. Clamped to ``[1, n]``: below
-    six observations no pair of order statistics reaches 95%, and the interval is the whole sample.
-    """
-    from scipy.stats import binom  # imported when first needed: worker processes never pay for scipy
-
-    alpha = (1 - confidence) / 2
-    below = int(binom.ppf(alpha, n, 0.5))  # smallest j with P(B <= j) >= alpha
-    if binom.cdf(below, n, 0.5) > alpha:
-        below -= 1
-    low = max(below + 1, 1)
-    return low, max(n + 1 - low, low)
-
-
 def _median_estimate(metric: Metric, counts: DayCounts, n: int) -> Estimate:
     low_rank, high_rank = median_ranks(n)
 
-    def years(rank: int) -> float:
+    def at(rank: int) -> float:
         day = counts.order_statistic(rank)
-        return math.inf if day is None else day / DAYS_PER_YEAR
+        return math.inf if day is None else years(day)
 
-    return Estimate(metric.name, metric.kind, n, years(max(math.ceil(n / 2), 1)), years(low_rank), years(high_rank))
+    middle = quantile_rank(n, 0.5)
+    return Estimate(metric.name, metric.kind, n, at(middle), at(low_rank), at(high_rank))
 
 
 def estimate(scenario: Scenario, results: pd.DataFrame | Tally, metric: str) -> Estimate:
@@ -163,7 +146,7 @@ def estimate_values(values: np.ndarray, kind: str, metric: str = "") -> Estimate
         return Estimate(metric, kind, n, share.estimate, share.low, share.high)
     ordered = np.sort(values)
     low_rank, high_rank = median_ranks(n)
-    middle = max(math.ceil(n / 2), 1)
+    middle = quantile_rank(n, 0.5)
     return Estimate(
         metric, kind, n, float(ordered[middle - 1]), float(ordered[low_rank - 1]), float(ordered[high_rank - 1])
     )

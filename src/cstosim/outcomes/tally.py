@@ -1,4 +1,4 @@
-"""A running tally of replication tables: what summaries, metrics and plots need, in memory that does not grow.
+"""A running tally of run tables: what summaries, metrics and plots need, in memory that does not grow.
 
 Runs of millions of replications are summarised chunk by chunk: each milestone keeps a count per calendar day
 (a few thousand days at most between the scenario's start and horizon), the last ratifier a count per member,
@@ -9,38 +9,51 @@ in-memory ``summarize(scenario, table)`` goes through a tally too, so both paths
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from cstosim.experiments.replications import date_columns
 from cstosim.model.scenario import Scenario
+from cstosim.outcomes.statistics import quantile_rank
+from cstosim.outcomes.table import date_columns
 
 WAIT = "first_grant - entry_into_force"  # the tally key of the wait from entry into force to the first grant
 
 
-@dataclass
 class DayCounts:
-    """How many replications reached a milestone on each day (days since the scenario's start)."""
+    """How many replications reached a milestone on each day (days since the scenario's start).
 
-    counts: Counter[int] = field(default_factory=Counter)
+    The counts are one array indexed by day from ``first_day``, grown as days outside it arrive, so adding a
+    chunk costs a ``bincount``, not a loop over its days.
+    """
+
+    def __init__(self) -> None:
+        self.first_day = 0
+        self.counts = np.zeros(0, dtype=np.int64)
 
     def add(self, days: np.ndarray) -> None:
-        values, counts = np.unique(days, return_counts=True)
-        self.counts.update(dict(zip(values.tolist(), counts.tolist(), strict=True)))
+        if len(days) == 0:
+            return
+        low, high = int(days.min()), int(days.max())
+        if len(self.counts) == 0:
+            self.first_day, self.counts = low, np.zeros(high - low + 1, dtype=np.int64)
+        elif low < self.first_day or high >= self.first_day + len(self.counts):
+            first = min(low, self.first_day)
+            grown = np.zeros(max(high, self.first_day + len(self.counts) - 1) - first + 1, dtype=np.int64)
+            grown[self.first_day - first : self.first_day - first + len(self.counts)] = self.counts
+            self.first_day, self.counts = first, grown
+        offset = low - self.first_day
+        self.counts[offset : offset + high - low + 1] += np.bincount(days - low, minlength=high - low + 1)
 
     @property
     def reached(self) -> int:
-        return sum(self.counts.values())
+        return int(self.counts.sum())
 
     def sorted(self) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct days in increasing order, and the cumulative count up to each."""
-        days = np.array(sorted(self.counts), dtype=np.int64)
-        cumulative = np.cumsum([self.counts[day] for day in days.tolist()], dtype=np.int64)
-        return days, cumulative
+        """Distinct days reached, in increasing order, and the cumulative count up to each."""
+        (present,) = np.nonzero(self.counts)
+        return present.astype(np.int64) + self.first_day, np.cumsum(self.counts[present], dtype=np.int64)
 
     def order_statistic(self, rank: int) -> int | None:
         """The ``rank``-th smallest day (1-based) among those reached; ``None`` if fewer reached."""
@@ -50,15 +63,13 @@ class DayCounts:
         return int(days[np.searchsorted(cumulative, rank)])
 
     def quantile(self, q: float) -> int | None:
-        """Quantile of the reached days, as ``numpy.quantile(..., method="inverted_cdf")`` gives it."""
+        """The ``q``-quantile of the reached days (``statistics.quantile``: an order statistic)."""
         reached = self.reached
-        if reached == 0:
-            return None
-        return self.order_statistic(max(math.ceil(reached * q), 1))
+        return None if reached == 0 else self.order_statistic(quantile_rank(reached, q))
 
 
 class Tally:
-    """Counts over the replications added so far (tables of ``run_replications``, chunk by chunk)."""
+    """Counts over the run tables added so far (chunk by chunk, in any split)."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.start = np.datetime64(scenario.start, "D")
@@ -92,7 +103,10 @@ class Tally:
         grant, grant_reached = self._days(table["first_grant"])
         both = entry_reached & grant_reached
         self.days[WAIT].add(grant[both] - entry[both])
-        self.last_ratifier.update(table["last_ratifier"].dropna().astype(str).tolist())
+        # Members in order of first appearance, so that ties in the summary are ordered alike whatever the chunks
+        codes, members = pd.factorize(table["last_ratifier"], use_na_sentinel=True)
+        counts = np.bincount(codes[codes >= 0], minlength=len(members))
+        self.last_ratifier.update(dict(zip(map(str, members), counts.tolist(), strict=True)))
 
     def reached(self, column: str) -> int:
         return self.days[column].reached
