@@ -96,7 +96,7 @@ def test_every_command_has_a_reference_heading_in_docs():
     assert not missing, f"no '## `cstosim NAME`' heading under docs/ for: {', '.join(missing)}"
 
 
-@pytest.mark.parametrize("name", ["run", "scenarios", "new", "trace", "report", "explore"])
+@pytest.mark.parametrize("name", ["run", "scenarios", "new", "schema", "trace", "report", "explore"])
 def test_cli_reference_names_every_option(name):
     text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     section = text.split(f"## `cstosim {name}`", 1)[1].split("\n## ", 1)[0]
@@ -108,7 +108,7 @@ def test_cli_reference_names_every_option(name):
 
 def test_scenario_format_example_validates(tmp_path):
     text = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
-    (example,) = blocks(text, "toml")
+    (example,) = [block for block in blocks(text, "toml") if block.startswith("# example")]
     path = tmp_path / "example.toml"
     path.write_text(example, encoding="utf-8")
     tomllib.loads(example)

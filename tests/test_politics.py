@@ -341,8 +341,12 @@ def test_a_status_must_be_declared_and_a_request_must_be_on_the_path():
     with pytest.raises(ScenarioError) as raised:
         parse_scenario(table, "ladder.toml")
     problems = raised.value.problems
-    assert any("candidates[0].requests[0].status: must be a status on the path to 'member'" in p for p in problems)
-    assert any("members[0].stance_changes[0].status: must name a declared status" in p for p in problems)
+    assert problems == [
+        'ladder.toml: members[M0].stance_changes[0].status: must name a declared status: "dialogue_partner", '
+        '"observer" or "member" (got "x")',
+        'ladder.toml: candidates[C0].requests[0].status: must be a status on the path to "member": '
+        '"dialogue_partner", "observer" or "member" (got "partner")',
+    ]
 
 
 def test_granted_columns_hold_the_status_each_candidate_seeks():
