@@ -80,8 +80,9 @@ def read_scenario_table(name_or_path: str | Path) -> tuple[dict[str, Any], Path]
 
     A file with ``extends = "NAME_OR_PATH"`` starts from that scenario (a bundled name, or a path relative to
     the file) and changes only what it sets: tables merge key by key, arrays are replaced, and a table written
-    under an array of named tables (``[members.Tajikistan.ratification]``) changes the item of that name. A
-    table that changes its ``kind`` (a delay that becomes ``fixed``) replaces the inherited one.
+    under an array of named tables (``[members.Tajikistan.ratification]``) changes the item of that name, or
+    adds one when the base has none of that name and the table gives what a new item needs (``_NEW_ITEM_KEYS``).
+    A table that changes its ``kind`` (a delay that becomes ``fixed``) replaces the inherited one.
     """
     table, chain, problems = _read_extended(name_or_path, ())
     if problems:
@@ -135,6 +136,18 @@ def _table(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# What a table for a name the base scenario does not have must give to add a new item (anything less is taken
+# for a misspelt name): a candidate's kind and status, a member's stance, a body's name, a status's criteria, a
+# driver's effects.
+_NEW_ITEM_KEYS: dict[str, set[str]] = {
+    "candidates": {"kind", "status"},
+    "members": {"stance"},
+    "bodies": {"name"},
+    "statuses": {"criteria"},
+    "drivers": {"effects"},
+}
+
+
 def _merge_named(items: list[Any], changes: dict[str, Any], where: tuple[str, ...], problems: list[str]) -> list[Any]:
     items = list(items)
     for name, change in changes.items():
@@ -144,11 +157,15 @@ def _merge_named(items: list[Any], changes: dict[str, Any], where: tuple[str, ..
         ]
         if not isinstance(change, dict):
             problems.append(f"{here}: must be a table of changes to the item of that name (got {toml_value(change)})")
+        elif not matches and _NEW_ITEM_KEYS.get(where[-1], {"?"}) <= change.keys():
+            items.append({"id" if where[-1] == "bodies" else "name": name, **change})  # a new item, added
         elif not matches:
             names = [str(item.get("id", item.get("name"))) for item in items if isinstance(item, dict)]
             suggestion = closest(name, names)
             hint = f"; did you mean {toml_key(suggestion)}?" if suggestion else ""
-            problems.append(f"{here}: no item of that name in the base scenario (got {toml_value(name)}){hint}")
+            needs = " and ".join(sorted(_NEW_ITEM_KEYS.get(where[-1], ())))
+            new = f" (a new one must give {needs})" if needs else ""
+            problems.append(f"{here}: no item of that name in the base scenario (got {toml_value(name)}){hint}{new}")
         else:
             items[matches[0]] = _merge(items[matches[0]], change, (*where, name), problems)
     return items
