@@ -263,9 +263,10 @@ def test_a_misspelt_name_in_an_extends_file_gets_the_closest_name(tmp_path: Path
         load_scenario(path)
     assert raised.value.problems == [  # the unknown items are left out, and the rest of the file is still checked
         f'{path}: members.Tajikstan: no item of that name in the base scenario (got "Tajikstan"); '
-        "did you mean Tajikistan?",
+        "did you mean Tajikistan? (a new one must give stance)",
         f'{path}: candidates."Commonwealth of Independent State": no item of that name in the base scenario '
-        '(got "Commonwealth of Independent State"); did you mean "Commonwealth of Independent States"?',
+        '(got "Commonwealth of Independent State"); did you mean "Commonwealth of Independent States"? '
+        "(a new one must give kind and status)",
         f"{path}: organization.agenda.take_up_probabilty: unknown key (got 0.3); did you mean take_up_probability?",
     ]
 
