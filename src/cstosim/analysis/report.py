@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+from collections import Counter
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -26,7 +27,7 @@ from cstosim.engine import run_replication
 from cstosim.experiments.files import atomic_path
 from cstosim.experiments.runs import run_replications
 from cstosim.experiments.store import package_version
-from cstosim.model.citations import Document
+from cstosim.model.citations import Document, date_basis
 from cstosim.model.scenario import Scenario
 
 
@@ -118,7 +119,7 @@ def _plots(scenario: Scenario, table: pd.DataFrame, summary: Summary, notes: lis
             )
         )
     elif len(in_force) == 1:
-        why = "it needs no ratification" if not scenario.instrument.requires_ratification else "its dates are recorded"
+        why = "it needs no ratification" if not scenario.instrument.requires_ratification else _file_dates(scenario)
         notes.append(
             f"The instrument enters into force on {summary.entry_into_force.median} in every replication reaching "
             f"it ({why}), so its distribution is not plotted."
@@ -150,6 +151,18 @@ def _plots(scenario: Scenario, table: pd.DataFrame, summary: Summary, notes: lis
             )
         )
     return images
+
+
+def _file_dates(scenario: Scenario) -> str:
+    """Why entry into force never moves when every notification date is in the file, saying what the dates rest on
+    (recorded, assumed, known by then), so that an assumed date never reads as a fact."""
+    bases = Counter(
+        date_basis(scenario.sources.get(f"members[{index}].ratification"))
+        for index, member in enumerate(scenario.members)
+        if member.ratification is not None and member.ratification.ratified_on is not None
+    )
+    kinds = ", ".join(f"{count} {basis.value}" for basis, count in bases.items())
+    return f"every notification date is set in the scenario file: {kinds}"
 
 
 def render_report(report: Report) -> str:
