@@ -23,7 +23,8 @@ What each command does, with the same options (workers, Dask, results folders, r
 Teaching: one replication told and drawn, runs side by side, a self-contained HTML page::
 
     result = cstosim.run_replication(scenario, seed=1, replication=0)   # one replication: milestones and log
-    story = cstosim.trace(scenario, result)                    # told with cited rules: story.to_text()
+    story = cstosim.trace(scenario, result)                    # told: story.to_text(), with_sources=True cites
+    found = cstosim.find_replication(scenario, 1, "granted")   # the first replication where a status is granted
     cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
     cstosim.compare({"a": table_a, "b": table_b}); cstosim.plot_compare({"a": table_a, "b": table_b})
     cstosim.write_report(scenario, Path("report.html"), replications=1000, seed=1)
@@ -45,6 +46,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from cstosim.analysis.narration import Trace, trace
+from cstosim.analysis.search import find_replication
 from cstosim.analysis.summary import Summary, summarize
 from cstosim.analysis.sweeps import plot_sweep, sweep_summary
 from cstosim.api import (
@@ -134,6 +136,7 @@ __all__ = [
     "calibration_table",
     "compare",
     "estimate",
+    "find_replication",
     "forecast",
     "load_record",
     "load_scenario",

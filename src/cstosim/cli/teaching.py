@@ -44,7 +44,7 @@ from cstosim.experiments.plan import fresh_seed
     multiple=True,
     metavar="CONDITION",
     help="Tell the first replication (from --replication on) where CONDITION holds: granted, granted:CANDIDATE, "
-    "objects:MEMBER or never-in-force. Repeat to require several.",
+    "objects:MEMBER, deferred, deferred:CANDIDATE or never-in-force. Repeat to require several.",
 )
 @click.option(
     "--limit",

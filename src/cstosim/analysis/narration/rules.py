@@ -62,13 +62,14 @@ def readable_path(scenario: Scenario, path: str) -> str:
         "candidates": [candidate.name for candidate in scenario.candidates],
         "organization.bodies": [body.id for body in scenario.organization.bodies],
         "organization.statuses": [definition.name for definition in scenario.organization.statuses],
+        "drivers": [driver.name for driver in scenario.drivers],
     }
 
     def name(match: re.Match[str]) -> str:
         items, index = names[match.group(1)], int(match.group(2))
         return f"{match.group(1)}[{items[index]}]" if index < len(items) else match.group(0)
 
-    return re.sub(r"^(members|candidates|organization\.bodies|organization\.statuses)\[(\d+)\]", name, path)
+    return re.sub(r"^(members|candidates|organization\.bodies|organization\.statuses|drivers)\[(\d+)\]", name, path)
 
 
 def citation(scenario: Scenario, topic: Topic, *paths: str) -> Citation:
