@@ -2,7 +2,9 @@
 
 ``build_report`` runs the replications and gathers everything a page needs; ``render_report`` fills the
 jinja2 template shipped in ``cstosim/analysis/templates/report.html.j2`` (CSS inline, every image a base64
-PNG, no script and no network access); ``write_report`` writes the page whole or not at all.
+PNG, no script and no network access); ``write_report`` writes the page whole or not at all. The page reads on
+a phone as on a desktop: below 640 px its tables stack one row to a block and the two wide figures scroll
+sideways in their frame, so the page is never wider than the screen.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from matplotlib.figure import Figure
 
 from cstosim.analysis import plots
 from cstosim.analysis.narration import Trace, readable_path, trace
+from cstosim.analysis.narration.events import words
+from cstosim.analysis.parameters import SourcedTable, parameter_tables
 from cstosim.analysis.summary import Summary, summarize
 from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import run_replication
@@ -53,6 +57,8 @@ class Report:
     sources: tuple[tuple[str, str], ...]  # (where in the scenario file, source text), in file order
     documents: tuple[Document, ...]  # the catalogued documents the scenario's sources cite
     created: dt.datetime
+    parameters: tuple[SourcedTable, ...] = ()  # every value the file sets, under the source that covers it
+    why_example: str = ""  # why this replication is the example (chosen by outcome, or asked for)
 
 
 def png(figure: Figure) -> str:
@@ -62,20 +68,24 @@ def png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def example_replication(table: pd.DataFrame) -> int:
-    """The first replication that grants a status, else the first that reaches entry into force, else 0."""
-    for column in ("first_grant", "entry_into_force"):
+def example_replication(table: pd.DataFrame) -> tuple[int, str]:
+    """The replication that shows the process at work, and why: the first that grants a status, else the first
+    that reaches entry into force, else 0. A worked example in which nothing happens teaches nothing."""
+    for column, what in (
+        ("first_grant", "a status is granted"),
+        ("entry_into_force", "the instrument enters into force"),
+    ):
         reached = table.index[table[column].notna()]
         if len(reached):
-            return int(table.loc[reached[0], "replication"])
-    return 0
+            return int(table.loc[reached[0], "replication"]), f"the first of this run in which {what}"
+    return 0, "no replication of this run reaches entry into force: the first is shown"
 
 
 def build_report(scenario: Scenario, *, replications: int, seed: int, example: int | None = None) -> Report:
     """Run ``replications`` replications with root ``seed`` and gather the page's content."""
     table = run_replications(scenario, replications, seed)
     summary = summarize(scenario, table)
-    chosen = example_replication(table) if example is None else example
+    chosen, why = example_replication(table) if example is None else (example, "the one asked for (--example)")
     result = run_replication(scenario, seed, chosen)
     story = trace(scenario, result, seed=seed, replication=chosen)
     notes: list[str] = []
@@ -103,6 +113,8 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
         sources=tuple((readable_path(scenario, path), text) for path, text in scenario.sources.items()),
         documents=tuple(document for document in scenario.documents.documents if document in cited),
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        parameters=parameter_tables(scenario, compact=True),
+        why_example=why,
     )
 
 
@@ -176,11 +188,14 @@ def render_report(report: Report) -> str:
     )
     environment.filters["percent"] = lambda value: f"{value:.1%}"
     environment.filters["date"] = lambda value: "-" if value is None else str(value)
+    environment.filters["words"] = words
     rule_numbers = {rule.key: number for number, rule in enumerate(report.trace.rules, start=1)}
     return environment.get_template("report.html.j2").render(
         report=report,
         scenario=report.scenario,
         summary=report.summary,
+        events=[event for event in report.trace.events if event.kind != "horizon"],  # the outcome says it
+        value_count=sum(len(table.parameters) for table in report.parameters),
         rule_numbers=rule_numbers,
         last_ratifiers=sorted(report.summary.last_ratifier.items(), key=lambda item: -item[1].estimate),
         version=_version(),
