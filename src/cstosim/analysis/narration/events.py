@@ -452,14 +452,14 @@ def candidate_fate(scenario: Scenario, result: ReplicationResult, name: str) -> 
     candidate = scenario.candidate(name)
     sought = candidate.status
     held = candidate.holds.status if candidate.holds is not None else None
-    state, status, since, deferrals, note = NOT_APPLIED, sought, None, 0, ""
+    state, status, since, deferrals, note, attempts = NOT_APPLIED, sought, None, 0, "", 0
     for entry in result.log:
         if getattr(entry, "candidate", None) != name:
             continue
         date = result.date(entry.day)
         match entry:
-            case e.Applied(status=asked):
-                state, status, since, deferrals, note = PENDING, asked, date, 0, ""
+            case e.Applied(status=asked, attempt=attempt):
+                state, status, since, deferrals, note, attempts = PENDING, asked, date, 0, "", attempt
             case e.AwaitingInstrument():
                 note = "waiting for the instrument that creates the status to enter into force"
             case e.Deferred():
@@ -481,7 +481,8 @@ def candidate_fate(scenario: Scenario, result: ReplicationResult, name: str) -> 
     waited = f", after {deferrals} session{'s' if deferrals > 1 else ''} without a decision" if deferrals else ""
     holding = f"holds {words(held)} status; " if held and state not in (GRANTED, LOST) else ""
     if state == GRANTED:
-        text = f"granted {words(sought)} status on {since}{waited}"
+        again = f", on its application {attempts}" if attempts > 1 else ""
+        text = f"granted {words(sought)} status on {since}{again}{waited}"
     elif state == NOT_APPLIED:
         text = f"{holding}did not apply" + (f" for {words(sought)} status" if held else "")
     elif state == HOLDS:

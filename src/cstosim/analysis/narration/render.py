@@ -15,6 +15,8 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from cstosim.analysis.narration.events import Outcome, TraceEvent, words
 from cstosim.analysis.narration.rules import Rule
 
@@ -59,6 +61,16 @@ class Trace:
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The events as a table, one row each: ``date``, ``kind``, ``text``, ``rules`` (their keys), then each
+        event's details as columns (``member``, ``candidate``, ``votes``, ``granted``, ``reason``, ``date_basis``...;
+        missing where an event has none), to pick out, say, the reviews and their votes."""
+        rows = [
+            {"date": pd.Timestamp(e.date), "kind": e.kind, "text": e.text, "rules": list(e.rules), **e.details}
+            for e in self.events
+        ]
+        return pd.DataFrame.from_records(rows)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
