@@ -70,7 +70,7 @@ def test_bad_scenario_file_gives_one_line_per_problem_and_exit_code_2(runner, tm
     output = single_error(runner.invoke(main, ["run", str(path)]))
     lines = output.strip().splitlines()
     assert lines[0].startswith("Error: ") and str(path) in lines[0] and "organization.consensus.rule" in lines[0]
-    assert "'majority'" in lines[0]
+    assert '(got "majority")' in lines[0]
 
 
 def test_validate_reports_every_file(runner, tmp_path):

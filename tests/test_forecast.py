@@ -77,7 +77,7 @@ def test_the_bundled_record_loads_fits_csto_2018_and_cites_a_source_for_every_fa
         ),
         (
             {"not_happened": [{"event": "granted", "by": dt.date(2024, 1, 1), "source": "s"}]},
-            "x.toml: not_happened[0].event: input should be",
+            'x.toml: not_happened[0].event: must be "adoption", "ratification", ',
         ),
         (
             {"not_happened": [{"event": "grant", "by": dt.date(2024, 1, 1), "source": "s", "when": 1}]},
@@ -103,8 +103,8 @@ def test_facts_are_cross_checked_against_the_scenario():
     with pytest.raises(ScenarioError) as error:
         check_record(record, build(base_table()))
     assert error.value.problems == [
-        "x.toml: happened[0].member: must name a member state of test (got 'Nobody')",
-        "x.toml: not_happened[0].candidate: must name a candidate of test (got 'Ghost')",
+        'x.toml: happened[0].member: must name a member state of test (got "Nobody")',
+        'x.toml: not_happened[0].candidate: must name a candidate of test (got "Ghost")',
     ]
 
 

@@ -341,8 +341,12 @@ def test_a_status_must_be_declared_and_a_request_must_be_on_the_path():
     with pytest.raises(ScenarioError) as raised:
         parse_scenario(table, "ladder.toml")
     problems = raised.value.problems
-    assert any("candidates[0].requests[0].status: must be a status on the path to 'member'" in p for p in problems)
-    assert any("members[0].stance_changes[0].status: must name a declared status" in p for p in problems)
+    assert problems == [
+        'ladder.toml: members[M0].stance_changes[0].status: must name a declared status: "dialogue_partner", '
+        '"observer" or "member" (got "x")',
+        'ladder.toml: candidates[C0].requests[0].status: must be a status on the path to "member": '
+        '"dialogue_partner", "observer" or "member" (got "partner")',
+    ]
 
 
 def test_granted_columns_hold_the_status_each_candidate_seeks():
@@ -353,3 +357,23 @@ def test_granted_columns_hold_the_status_each_candidate_seeks():
         member = [g for g in result.grants if isinstance(g, Granted) and g.status == "member"]
         assert pd.isna(row["granted[C0]"]) == (not member)
         assert all(isinstance(review, Reviewed) for review in result.reviews)
+
+
+def test_a_what_if_adds_a_candidate_without_restating_the_others(tmp_path):
+    from cstosim import load_scenario
+
+    path = tmp_path / "kazakh-neighbour.toml"
+    path.write_text(
+        'extends = "csto-2018"\nname = "with-mongolia"\n\n[candidates.Mongolia]\nkind = "state"\n'
+        'status = "observer"\nsource = "what-if"\n\n[candidates.Mongolia.application]\nprobability = 0.4\n',
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    base = load_scenario("csto-2018")
+    assert [c.name for c in scenario.candidates] == [*(c.name for c in base.candidates), "Mongolia"]
+    assert scenario.candidate("Mongolia").application.probability == 0.4
+    typo = tmp_path / "typo.toml"
+    typo.write_text('extends = "csto-2018"\nname = "t"\n[candidates.Iarn.application]\nprobability = 0.4\n')
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(typo)
+    assert raised.value.problems[0].endswith('(got "Iarn"); did you mean Iran? (a new one must give kind and status)')

@@ -91,10 +91,10 @@ def test_probability_outcome_by_a_date_and_integer_parameters():
         ([("members[M0].ratification.delay.days", 5, 1)], "LOW must be below HIGH (got 5 >= 1)"),
         (
             [("members[M0].ratification.delay.days", -5, 1)],
-            "the scenario is invalid at -5: members[0].ratification.delay: days must be",
+            "the scenario is invalid at -5: members[M0].ratification.delay.days: must be",
         ),
         ([("organization.name", 1, 2)], "not a numeric parameter (got 'Test Organization')"),
-        ([("members[M0].ratification.stall_probability", 0, 2)], "stall_probability must be a probability"),
+        ([("members[M0].ratification.stall_probability", 0, 2)], "stall_probability: must be a probability"),
     ],
 )
 def test_bad_parameters_are_refused_before_any_run(ranges, expected):

@@ -187,8 +187,8 @@ def test_citing_an_uncatalogued_seed_is_one_line_naming_the_path(tmp_path):
     with pytest.raises(ScenarioError) as raised:
         load_scenario(path)
     assert raised.value.problems == [
-        f"{path}: members[5].ratification.source: must cite documents listed in a sources.toml beside the scenario "
-        "(got 'seed 009')"
+        f"{path}: members[Tajikistan].ratification.source: must cite documents listed in a sources.toml beside the "
+        'scenario (got "seed 009")'
     ]
 
 
@@ -214,22 +214,22 @@ def test_a_scenario_elsewhere_extends_the_bundled_catalogue_with_its_own(tmp_pat
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("documents = []", ["documents: list should have at least 1 item after validation, not 0 (got [])"]),
+        ("documents = []", ["documents: must have at least 1 item (got [])"]),
         (
             '[[documents]]\nid = "seed 1"\nfile = "a"\nauthor = "x"\n'
             '[[documents.quotes]]\ntopic = "voting"\ntext = "t"\n',
             [
-                "documents[0].author: unknown key (got 'x')",
-                "documents[0].quotes[0].topic: input should be 'adoption', 'ratification', 'entry_into_force', "
-                "'review', 'statuses', 'criteria', 'consensus', 'participation', 'stances', 'membership' or 'drivers' "
-                "(got 'voting')",
+                'documents[seed 1].author: unknown key (got "x")',
+                'documents[seed 1].quotes[0].topic: must be "adoption", "ratification", "entry_into_force", '
+                '"review", "statuses", "criteria", "consensus", "participation", "stances", "membership" or "drivers" '
+                '(got "voting")',
             ],
         ),
         (
             '[[documents]]\nid = "seed 1"\nfile = "a"\n[[documents]]\nid = "seed 1"\nfile = "b"\n',
-            ["documents[1]: duplicate id (got 'seed 1')"],
+            ['documents[1]: duplicate id (got "seed 1")'],
         ),
-        ('[[documents]]\nid = "seed 1"\nfile = ""\n', ["documents[0].file: string should have at least 1 character"]),
+        ('[[documents]]\nid = "seed 1"\nfile = ""\n', ['documents[seed 1].file: must not be empty (got "")']),
         ("[[documents]]\nid = [", ["not valid TOML"]),
     ],
     ids=["no documents", "unknown key and topic at once", "duplicate id", "empty file", "not TOML"],
@@ -256,7 +256,7 @@ def test_a_bad_sources_file_beside_a_scenario_stops_the_cli_with_one_line(tmp_pa
     path.write_text('extends = "csto-2018"\nname = "mine"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code != 0 and "Traceback" not in result.output
-    assert f"{tmp_path / SOURCES_FILE}: documents[0].file: required key is missing" in result.output
+    assert f"{tmp_path / SOURCES_FILE}: documents[seed 1].file: required key is missing" in result.output
 
 
 # The scenario format ----------------------------------------------------------------------------------------------
@@ -283,19 +283,19 @@ def test_statuses_merge_by_name_under_extends(tmp_path):
     [
         (
             lambda o: o.update(statuses=[{"name": "member", "description": "x"}]),
-            "candidates[0].status: must name a declared status (member) (got 'observer')",
+            'candidates[C0].status: must name a declared status: "member" (got "observer")',
         ),
         (
             lambda o: o.update(statuses=[{"name": "observer", "description": "x", "rank": 2}]),
-            "organization.statuses[0].rank: unknown key (got 2)",
+            "organization.statuses[observer].rank: unknown key (got 2)",
         ),
         (
             lambda o: o.update(statuses=[{"name": "observer", "description": "x"}] * 2),
-            "organization.statuses[1]: duplicate name (got 'observer')",
+            'organization.statuses[1]: duplicate name (got "observer")',
         ),
         (
             lambda o: o.update(criteria={"description": ""}),
-            "organization.criteria.description: string should have at least 1 character",
+            'organization.criteria.description: must not be empty (got "")',
         ),
         (lambda o: o.update(criteria={"source": "x"}), "organization.criteria.description: required key is missing"),
     ],

@@ -1,8 +1,9 @@
-"""``cstosim validate``, ``cstosim scenarios``, ``cstosim params`` and ``cstosim new``: checking, listing, reading
-and starting scenario files."""
+"""``cstosim validate``, ``scenarios``, ``params``, ``new`` and ``schema``: checking, listing, reading, starting and
+editing scenarios."""
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from importlib.resources import files
@@ -188,3 +189,34 @@ def new(name: str, base: str | None) -> None:
     except OSError as error:
         raise UserError(f"{path}: cannot write it: {error.strerror or error}") from None
     click.echo(f"Wrote {path}. Check it with: cstosim validate {path}")
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the schema to this file (replaced whole) instead of printing it.",
+)
+def schema(out: Path | None) -> None:
+    """Print the JSON Schema of scenario files, for editors that check TOML as it is typed (Taplo, Even Better TOML).
+
+    Put `#:schema ./scenario.schema.json` on the first line of a scenario file, or a [[rule]] in .taplo.toml; see
+    docs/scenario-format.md.
+    """
+    from cstosim.scenario_files.json_schema import scenario_json_schema
+
+    text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from cstosim.experiments.files import atomic_path
+
+    if not out.parent.is_dir():
+        raise UserError(f"{out}: the folder {out.parent} does not exist")
+    try:
+        with atomic_path(out) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"{out}: cannot write the schema: {error.strerror or error}") from None
+    click.echo(f"Wrote {out}. Name it on a scenario file's first line, #:schema PATH (relative to that file).")

@@ -57,7 +57,7 @@ from cstosim.engine.events import (
 from cstosim.engine.random_numbers import DrawKey, RandomNumbers
 from cstosim.engine.result import ReplicationResult
 from cstosim.engine.sessions import SessionPlan, Sessions
-from cstosim.model.distributions import Distribution
+from cstosim.model.distributions import Distribution, Fixed
 from cstosim.model.rules import (
     Vote,
     cast_vote,
@@ -83,7 +83,7 @@ from cstosim.model.scenario import (
 Process = Generator[simpy.Event, Any, None]
 
 APPLICATIONS_AHEAD = 1  # applications per candidate and status whose keys are computed ahead for every replication
-SESSIONS_AHEAD = 2  # sessions per application whose take-up keys are computed ahead
+SESSIONS_AHEAD = 4  # sessions per application whose take-up keys are computed ahead
 DAYS_PER_YEAR = 365.25
 _NORMAL = NormalDist()
 _DAY = operator.attrgetter("day")
@@ -103,6 +103,13 @@ def origin_day(scenario: Scenario) -> int:
     """The first simulated day: the start, or the adoption date if that is earlier."""
     adopted_on = scenario.instrument.adopted_on
     return min(0, scenario.day(adopted_on)) if adopted_on is not None else 0
+
+
+def delay(distribution: Distribution, draws: Draws, key: DrawKey) -> float:
+    """A delay drawn for ``key``; a fixed delay draws nothing (its quantile ignores the number)."""
+    if type(distribution) is Fixed:
+        return distribution.days
+    return distribution.quantile(draws[key])
 
 
 def frailty_factor(spread: float, u: float) -> float:
@@ -291,6 +298,11 @@ class Simulator:
         self.changes_membership = any(
             joined is not None or left is not None or per_year > 0 for joined, left, per_year in self.memberships
         )
+        for driver in scenario.drivers:
+            table.add_all((keys.driver_key(driver.name, "acts"), keys.driver_key(driver.name, "start")))
+        self.support_drivers = any(
+            effect.target is DriverTarget.SUPPORT for driver in scenario.drivers for effect in driver.effects
+        )
         self.drivers = tuple(
             _DriverPlan(
                 driver.name,
@@ -336,6 +348,8 @@ class Simulator:
                     sessions = range(1, SESSIONS_AHEAD + 1)
                     table.add_all(keys.take_up_key(name, step.status, application, k) for k in sessions)
                 table.add_all(application_keys.votes)
+                if self.scenario.organization.agenda.withdrawal_per_year > 0:
+                    table.add(keys.agenda_withdrawal_key(name, step.status, application, 1))
                 if application < candidate.max_applications:
                     table.add_all((application_keys.reapplies, application_keys.reapplication_delay))
         criteria = candidate.criteria
@@ -589,8 +603,15 @@ class _Replication:
         if self._in_force is not None:
             self._in_force.succeed()
         for plan in self.simulator.candidates:
-            if not plan.starts_early:
-                self.env.process(self.pursue_status(plan))
+            if plan.starts_early or not plan.steps:
+                continue
+            eligible = self.eligible_from(plan)
+            first_day = None
+            if plan.holds is None and plan.candidate.request(plan.steps[0].status) is None:
+                first_day = self.first_request_day(plan, eligible)
+                if first_day is None:
+                    continue  # it does not apply: no process
+            self.env.process(self.pursue_status(plan, eligible, first_day))
 
     def in_force(self) -> simpy.Event:
         """The event of entry into force, for a request made before it (created when first needed)."""
@@ -719,7 +740,7 @@ class _Replication:
                 break
             if change.towards.matches(candidate, step.status):
                 stance = change.stance
-        if self.drivers:
+        if self.drivers and self.simulator.support_drivers:
             member = self.simulator.member_names[index]
             for driver, start in zip(self.scenario.drivers, self.drivers, strict=True):
                 if start <= day:
@@ -755,13 +776,31 @@ class _Replication:
 
     # Candidates -----------------------------------------------------------------------------------------------
 
-    def pursue_status(self, plan: _CandidatePlan) -> Process:
+    def first_request_day(self, plan: _CandidatePlan, eligible: float) -> float | None:
+        """The day of the candidate's first request, drawn at random from now (entry into force, or the start,
+        or the day it can be admitted if later), or ``None`` if it does not apply; its chance of applying is the
+        chance as it stands on that day (drivers included)."""
+        candidate, draws = plan.candidate, self.draws
+        name = candidate.name
+        base = max(self.env.now, 0.0, eligible if eligible < _NEVER else -_NEVER)
+        day = base + delay(candidate.application.after, draws, keys.application_delay_key(name))
+        chance = candidate.application.probability
+        if self.drivers:
+            chance += self.driver_change(DriverTarget.APPLICATION_PROBABILITY, candidate, plan.steps[0].status, day)
+        return day if draws[keys.applies_key(name)] < chance else None
+
+    def pursue_status(
+        self, plan: _CandidatePlan, eligible: float | None = None, first_day: float | None = None
+    ) -> Process:
         """One candidate's path: a request for each status in turn, the next once it holds the last (for the
-        status's ``held_for``), until it holds the status it seeks, gives up, is refused for good, or loses one."""
+        status's ``held_for``), until it holds the status it seeks, gives up, is refused for good, or loses one.
+
+        ``eligible`` and ``first_day`` (the day of a random first request) are passed when already drawn."""
         env, draws = self.env, self.draws
         candidate = plan.candidate
         name = candidate.name
-        eligible = self.eligible_from(plan)
+        if eligible is None:
+            eligible = self.eligible_from(plan)
         holding: str | None = plan.holds
         since: float | None = plan.held_since
         for number, step in enumerate(plan.steps):
@@ -769,22 +808,20 @@ class _Replication:
             if recorded is not None:
                 day = max(float(self.scenario.day(recorded.on)), self.simulator.origin)
             elif holding is None and number == 0:  # the first request, at random
-                if step.definition.needs_instrument and self.entry_into_force is None:
-                    yield self.in_force()  # counted from entry into force (a process started early for a later step)
-                base = max(env.now, 0.0, eligible if eligible < _NEVER else -_NEVER)
-                day = base + candidate.application.after.quantile(draws[keys.application_delay_key(name)])
-                chance = candidate.application.probability  # as it stands on the day it would apply
-                if self.drivers:
-                    chance += self.driver_change(DriverTarget.APPLICATION_PROBABILITY, candidate, step.status, day)
-                if draws[keys.applies_key(name)] >= chance:
-                    return
+                if first_day is None:
+                    if step.definition.needs_instrument and self.entry_into_force is None:
+                        yield self.in_force()  # counted from entry into force (a process started early)
+                    first_day = self.first_request_day(plan, eligible)
+                    if first_day is None:
+                        return
+                day = first_day
             else:  # the next step of the path, once the last is held long enough
                 promotion = candidate.promotion
                 if promotion.probability < 1 and (
                     draws[keys.promotion_key(name, step.status, "applies")] >= promotion.probability
                 ):
                     return
-                held_for = step.definition.held_for.quantile(draws[keys.held_for_key(name, step.status)])
+                held_for = delay(step.definition.held_for, draws, keys.held_for_key(name, step.status))
                 start = float(since) if since is not None else float(env.now)
                 day = max(start + held_for, env.now) + promotion.after.quantile(
                     draws[keys.promotion_key(name, step.status, "delay")]
@@ -793,7 +830,7 @@ class _Replication:
             if granted is None:
                 return
             holding = step.status
-            since = granted + step.definition.effective_after.quantile(draws[keys.effective_key(name, step.status)])
+            since = granted + delay(step.definition.effective_after, draws, keys.effective_key(name, step.status))
             lost = _NEVER
             if candidate.loss_per_year > 0:
                 lost = since + exponential_days(candidate.loss_per_year, draws[keys.loss_key(name, step.status)])
@@ -847,7 +884,7 @@ class _Replication:
             else:
                 application = step.application(attempt)
                 for stage, key in zip(self.simulator.review_stages, application.stages, strict=True):
-                    day += stage.delay.quantile(draws[key])
+                    day += delay(stage.delay, draws, key)
                     if stage.at_session:
                         session = sessions.next_session(stage.body, day)
                         if session is None:
@@ -935,7 +972,7 @@ class _Replication:
             )
             if participation is Participation.ACTIVE:
                 stance = step.stances[index]
-                if index in self.stances or self.drivers:
+                if index in self.stances or (self.drivers and simulator.support_drivers):
                     stance = self.stance_of(index, step, candidate, now)
                 vote = cast_vote(participation, stance, draws[vote_keys[index]])
             else:

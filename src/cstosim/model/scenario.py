@@ -85,8 +85,11 @@ class SessionWindow:
     end_day: int
 
     def __post_init__(self) -> None:
-        for month, day in ((self.start_month, self.start_day), (self.end_month, self.end_day)):
-            dt.date(2001, month, day)  # raises ValueError on an impossible month-day
+        for end, month, day in (("start", self.start_month, self.start_day), ("end", self.end_month, self.end_day)):
+            try:
+                dt.date(2000, month, day)  # a leap year: 02-29 is a day (the calendar takes Feb 28 in other years)
+            except ValueError:
+                raise ValueError(f"window {end} must be a day of the year, MM-DD (got {month:02d}-{day:02d})") from None
         if (self.end_month, self.end_day) < (self.start_month, self.start_day):
             raise ValueError(
                 f"window must end after it starts (got {self.start_month:02d}-{self.start_day:02d} "

@@ -19,13 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from cstosim.model.facts import Fact, FactEvent, Record
 from cstosim.model.scenario import Participation, Scenario
-from cstosim.scenario_files.loader import (
-    ScenarioError,
-    _format_pydantic_error,
-    bundled_scenarios_dir,
-    read_toml,
-    resolve_path,
-)
+from cstosim.scenario_files.loader import ScenarioError, bundled_scenarios_dir, read_toml, resolve_path
+from cstosim.scenario_files.problems import closest, problem_lines, toml_value, validation_problems
 
 FactEventValue = Annotated[FactEvent, Field(strict=False)]
 ParticipationValue = Annotated[Participation, Field(strict=False)]
@@ -132,7 +127,7 @@ def parse_record(table: dict[str, Any], file: str = "<facts>") -> Record:
     try:
         spec = RecordSpec.model_validate(table)
     except ValidationError as error:
-        raise ScenarioError([_format_pydantic_error(file, item) for item in error.errors()]) from None
+        raise ScenarioError(problem_lines(file, table, validation_problems(RecordSpec, table, error))) from None
     facts = [fact.build() for fact in spec.happened] + [fact.build() for fact in spec.not_happened]
     problems = []
     for index, fact in enumerate(facts):
@@ -172,14 +167,17 @@ def _record_problems(record: Record, scenario: Scenario) -> Iterator[str]:
         yield f"as_of: must not be after the scenario's horizon ({scenario.horizon}) (got {record.as_of})"
     for index, fact in enumerate(record.facts):
         where = fact_location(record, index)
-        if fact.member is not None and fact.member not in members:
-            yield f"{where}.member: must name a member state of {scenario.name} (got {fact.member!r})"
-        if fact.candidate is not None and fact.candidate not in candidates:
-            yield f"{where}.candidate: must name a candidate of {scenario.name} (got {fact.candidate!r})"
-        if fact.body is not None and fact.body not in bodies:
-            yield f"{where}.body: must name a body of {scenario.name} with a session calendar (got {fact.body!r})"
+        for key, name, names, what in (
+            ("member", fact.member, members, f"a member state of {scenario.name}"),
+            ("candidate", fact.candidate, candidates, f"a candidate of {scenario.name}"),
+            ("body", fact.body, bodies, f"a body of {scenario.name} with a session calendar"),
+        ):
+            if name is not None and name not in names:
+                suggestion = closest(name, sorted(names))
+                hint = f"; did you mean {toml_value(suggestion)}?" if suggestion else ""
+                yield f"{where}.{key}: must name {what} (got {toml_value(name)}){hint}"
         if fact.event is FactEvent.RATIFICATION and not scenario.instrument.requires_ratification:
-            yield f"{where}.event: {scenario.name}'s instrument needs no ratification (got 'ratification')"
+            yield f'{where}.event: {scenario.name}\'s instrument needs no ratification (got "ratification")'
         adopted_on = scenario.instrument.adopted_on
         if fact.event is FactEvent.RATIFICATION and fact.happened and adopted_on and fact.date < adopted_on:
             field = "on" if fact.exact else "by"

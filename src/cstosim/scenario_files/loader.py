@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import tomllib
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,17 +19,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from cstosim.model.citations import Catalogue
-from cstosim.model.scenario import DEFAULT_STATUSES, DriverTarget, EntryIntoForceRule, Scenario
-from cstosim.scenario_files.schema import (
-    DISTRIBUTION_KINDS,
-    ScenarioSpec,
-    SourcesFileSpec,
-    StatusDefinitionSpec,
-    collect_sources,
-)
+from cstosim.model.scenario import Scenario
+from cstosim.scenario_files.checks import SOURCES_FILE as SOURCES_FILE  # the name callers know it by
+from cstosim.scenario_files.checks import model_duplicate_problems, scenario_problems
+from cstosim.scenario_files.problems import closest, problem_lines, toml_key, toml_value, validation_problems
+from cstosim.scenario_files.schema import ScenarioSpec, SourcesFileSpec, collect_sources
 
 DEFAULT_SCENARIO = "csto-2018"
-SOURCES_FILE = "sources.toml"  # beside scenario files: the documents their sources may cite
 
 
 class ScenarioError(ValueError):
@@ -85,32 +80,40 @@ def read_scenario_table(name_or_path: str | Path) -> tuple[dict[str, Any], Path]
 
     A file with ``extends = "NAME_OR_PATH"`` starts from that scenario (a bundled name, or a path relative to
     the file) and changes only what it sets: tables merge key by key, arrays are replaced, and a table written
-    under an array of named tables (``[members.Tajikistan.ratification]``) changes the item of that name.
+    under an array of named tables (``[members.Tajikistan.ratification]``) changes the item of that name, or
+    adds one when the base has none of that name and the table gives what a new item needs (``_NEW_ITEM_KEYS``).
+    A table that changes its ``kind`` (a delay that becomes ``fixed``) replaces the inherited one.
     """
-    table, chain = _read_extended(name_or_path, ())
+    table, chain, problems = _read_extended(name_or_path, ())
+    if problems:
+        raise ScenarioError(problems)
     return table, chain[0]
 
 
-def _read_extended(name_or_path: str | Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[Path, ...]]:
-    """The table with ``extends`` resolved, and the files it was read from (the named file first)."""
+def _read_extended(
+    name_or_path: str | Path, seen: tuple[Path, ...]
+) -> tuple[dict[str, Any], tuple[Path, ...], list[str]]:
+    """The table with ``extends`` resolved, the files it was read from (the named file first), and the changes
+    that name no item of the base (left out, so that the rest of the file is still checked)."""
     path = resolve_scenario_path(name_or_path)
     table = read_toml(path)
     base_name = table.pop("extends", None)
     if base_name is None:
-        return table, (path,)
+        return table, (path,), []
     if not isinstance(base_name, str):
-        raise ScenarioError([f"{path}: extends: must be a scenario name or path (got {base_name!r})"])
+        raise ScenarioError([f"{path}: extends: must be a scenario name or path (got {toml_value(base_name)})"])
     if path.resolve() in seen:
-        raise ScenarioError([f"{path}: extends: scenarios extend each other in a cycle (got {base_name!r})"])
+        raise ScenarioError([f"{path}: extends: scenarios extend each other in a cycle (got {toml_value(base_name)})"])
     relative = path.parent / base_name
-    base, chain = _read_extended(relative if relative.exists() else base_name, (*seen, path.resolve()))
-    try:
-        return _merge(base, table, "(top level)"), (path, *chain)
-    except ValueError as error:
-        raise ScenarioError([f"{path}: {error}"]) from None
+    base, chain, problems = _read_extended(relative if relative.exists() else base_name, (*seen, path.resolve()))
+    unmatched: list[str] = []
+    merged = _merge(base, table, (), unmatched)
+    return merged, (path, *chain), problems + [f"{path}: {problem}" for problem in unmatched]
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[str, Any]:
+def _merge(
+    base: dict[str, Any], override: dict[str, Any], where: tuple[str, ...], problems: list[str]
+) -> dict[str, Any]:
     merged = dict(base)
     for group in _ALTERNATIVES:
         if group & override.keys():
@@ -118,25 +121,53 @@ def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[s
                 merged.pop(key, None)
     for key, value in override.items():
         current = merged.get(key)
-        here = key if where == "(top level)" else f"{where}.{key}"
-        if isinstance(value, dict) and isinstance(current, dict):
-            merged[key] = _merge(current, value, here)
+        here = (*where, key)
+        replaced_kind = isinstance(value, dict) and "kind" in value and value["kind"] != _table(current).get("kind")
+        if isinstance(value, dict) and isinstance(current, dict) and not replaced_kind:
+            merged[key] = _merge(current, value, here, problems)
         elif isinstance(value, dict) and isinstance(current, list):
-            merged[key] = _merge_named(current, value, here)
+            merged[key] = _merge_named(current, value, here, problems)
         else:
             merged[key] = value
     return merged
 
 
-def _merge_named(items: list[Any], changes: dict[str, Any], where: str) -> list[Any]:
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+# What a table for a name the base scenario does not have must give to add a new item (anything less is taken
+# for a misspelt name): a candidate's kind and status, a member's stance, a body's name, a status's criteria, a
+# driver's effects.
+_NEW_ITEM_KEYS: dict[str, set[str]] = {
+    "candidates": {"kind", "status"},
+    "members": {"stance"},
+    "bodies": {"name"},
+    "statuses": {"criteria"},
+    "drivers": {"effects"},
+}
+
+
+def _merge_named(items: list[Any], changes: dict[str, Any], where: tuple[str, ...], problems: list[str]) -> list[Any]:
     items = list(items)
     for name, change in changes.items():
+        here = ".".join(toml_key(key) for key in (*where, name))
         matches = [
             i for i, item in enumerate(items) if isinstance(item, dict) and name in (item.get("name"), item.get("id"))
         ]
-        if not matches or not isinstance(change, dict):
-            raise ValueError(f"{where}.{name}: no item of that name in the base scenario (got {name!r})")
-        items[matches[0]] = _merge(items[matches[0]], change, f"{where}.{name}")
+        if not isinstance(change, dict):
+            problems.append(f"{here}: must be a table of changes to the item of that name (got {toml_value(change)})")
+        elif not matches and _NEW_ITEM_KEYS.get(where[-1], {"?"}) <= change.keys():
+            items.append({"id" if where[-1] == "bodies" else "name": name, **change})  # a new item, added
+        elif not matches:
+            names = [str(item.get("id", item.get("name"))) for item in items if isinstance(item, dict)]
+            suggestion = closest(name, names)
+            hint = f"; did you mean {toml_key(suggestion)}?" if suggestion else ""
+            needs = " and ".join(sorted(_NEW_ITEM_KEYS.get(where[-1], ())))
+            new = f" (a new one must give {needs})" if needs else ""
+            problems.append(f"{here}: no item of that name in the base scenario (got {toml_value(name)}){hint}{new}")
+        else:
+            items[matches[0]] = _merge(items[matches[0]], change, (*where, name), problems)
     return items
 
 
@@ -160,27 +191,35 @@ def read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
 
 def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     """Read, validate and build a scenario from a path or a bundled name, with the documents its sources cite."""
-    table, chain = _read_extended(name_or_path, ())
-    return parse_scenario(table, str(chain[0]), documents_beside(chain))
+    table, chain, unmatched = _read_extended(name_or_path, ())
+    try:
+        scenario = parse_scenario(table, str(chain[0]), documents_beside(chain))
+    except ScenarioError as error:
+        raise ScenarioError(unmatched + error.problems) from None
+    if unmatched:
+        raise ScenarioError(unmatched)
+    return scenario
 
 
 def parse_scenario(table: dict[str, Any], file: str = "<scenario>", documents: Catalogue | None = None) -> Scenario:
     """Validate a scenario table (as read from TOML) and build the domain scenario.
 
-    ``documents`` are those its sources may cite; given, every citation of a catalogued kind (``seed 007``)
-    must name one of them.
+    Every problem is reported at once: the types (pydantic) and what types cannot say (unique names, names that
+    refer to something, dates in order; ``cstosim.scenario_files.checks``) are checked independently.
+    ``documents`` are those its sources may cite; given, every citation of a catalogued kind (``seed 007``) must
+    name one of them.
     """
     documents = documents or Catalogue()
+    problems = scenario_problems(table, documents)
     try:
         spec = ScenarioSpec.model_validate(table)
     except ValidationError as error:
-        raise ScenarioError([_format_pydantic_error(file, item) for item in error.errors()]) from None
-    sources = collect_sources(spec)
-    problems = [f"{file}: {problem}" for problem in _cross_reference_problems(spec)]
-    problems += [f"{file}: {problem}" for problem in _citation_problems(sources, documents)]
+        raise ScenarioError(
+            problem_lines(file, table, validation_problems(ScenarioSpec, table, error) + problems)
+        ) from None
     if problems:
-        raise ScenarioError(problems)
-    scenario = spec.build(sources)
+        raise ScenarioError(problem_lines(file, table, problems))
+    scenario = spec.build(collect_sources(spec))
     return dataclasses.replace(scenario, source_table=copy.deepcopy(table), documents=documents)
 
 
@@ -204,200 +243,13 @@ def documents_beside(files: tuple[Path, ...]) -> Catalogue:
 def read_sources_file(path: Path) -> Catalogue:
     """Read and validate a sources file; every problem is reported at once, as for scenarios."""
     table = read_toml(path, "sources file")
+    problems = model_duplicate_problems(SourcesFileSpec, table)
     try:
         spec = SourcesFileSpec.model_validate(table)
     except ValidationError as error:
-        raise ScenarioError([_format_pydantic_error(str(path), item) for item in error.errors()]) from None
-    problems = [f"{path}: {problem}" for problem in _duplicates("documents", [d.id for d in spec.documents], "id")]
+        raise ScenarioError(
+            problem_lines(str(path), table, validation_problems(SourcesFileSpec, table, error) + problems)
+        ) from None
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(problem_lines(str(path), table, problems))
     return spec.build(path.parent)
-
-
-def _citation_problems(sources: dict[str, str], documents: Catalogue) -> Iterator[str]:
-    if not documents:
-        return
-    for path, text in sources.items():
-        unknown = documents.unknown(text)
-        if unknown:
-            where = "source" if path == "scenario" else f"{path}.source"
-            cited = ", ".join(str(reference) for reference in unknown)
-            yield f"{where}: must cite documents listed in a {SOURCES_FILE} beside the scenario (got {cited!r})"
-
-
-def _format_pydantic_error(file: str, item: Any) -> str:
-    path = _format_location(item["loc"])
-    kind = item["type"]
-    if kind == "extra_forbidden":
-        return f"{file}: {path}: unknown key (got {_short(item['input'])})"
-    if kind == "missing":
-        return f"{file}: {path}: required key is missing"
-    if kind == "value_error":
-        message = str(item["msg"]).removeprefix("Value error, ")
-        return f"{file}: {path}: {message}"
-    if kind in ("date_type", "date_parsing"):
-        return f"{file}: {path}: must be a TOML date such as 2018-11-08, without quotes (got {_short(item['input'])})"
-    return f"{file}: {path}: {item['msg'].lower()} (got {_short(item['input'])})"
-
-
-def _format_location(location: tuple[Any, ...]) -> str:
-    text = ""
-    for part in location:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part in DISTRIBUTION_KINDS or part.startswith("function-"):
-            continue
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "(top level)"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _cross_reference_problems(spec: ScenarioSpec) -> Iterator[str]:
-    """Names that must refer to something defined, and dates that must come in order."""
-    if spec.horizon <= spec.start:
-        yield f"horizon: must be after start ({spec.start}) (got {spec.horizon})"
-    yield from _duplicates("members", [member.name for member in spec.members])
-    yield from _duplicates("candidates", [candidate.name for candidate in spec.candidates])
-    yield from _duplicates("organization.bodies", [body.id for body in spec.organization.bodies])
-    yield from _duplicates("organization.statuses", [status.name for status in spec.organization.statuses])
-
-    bodies = {body.id: body for body in spec.organization.bodies}
-    with_calendar = {body.id for body in spec.organization.bodies if body.calendar is not None}
-    for index, body in enumerate(spec.organization.bodies):
-        followed = body.calendar.with_body if body.calendar else None
-        if followed is not None and followed not in with_calendar:
-            where = f"organization.bodies[{index}].calendar.with_body"
-            yield f"{where}: must name a body with a calendar (got {followed!r})"
-    for index, stage in enumerate(spec.organization.review.stages):
-        where = f"organization.review.stages[{index}].body"
-        if stage.body not in bodies:
-            yield f"{where}: must name a body in organization.bodies (got {stage.body!r})"
-        elif stage.at_session and stage.body not in with_calendar:
-            yield f"{where}: at_session needs a body with a calendar (got {stage.body!r})"
-    deciding = spec.organization.review.deciding_body
-    if deciding not in with_calendar:
-        yield f"organization.review.deciding_body: must name a body with a calendar (got {deciding!r})"
-    adopting = spec.instrument.adopting_body
-    if adopting is not None and adopting not in with_calendar:
-        yield f"instrument.adopting_body: must name a body with a calendar (got {adopting!r})"
-
-    adopted_on = spec.instrument.adopted_on
-    if adopted_on is not None and adopted_on > spec.horizon:
-        yield f"instrument.adopted_on: must not be after the horizon ({spec.horizon}) (got {adopted_on})"
-    entry = spec.instrument.entry_into_force
-    required = entry.notifications_required
-    if entry.rule is EntryIntoForceRule.NTH_NOTIFICATION and required is not None and required > len(spec.members):
-        yield (
-            f"instrument.entry_into_force.notifications_required: must not exceed the number of members "
-            f"({len(spec.members)}) (got {required})"
-        )
-
-    if spec.instrument.requires_ratification:
-        adopted = spec.instrument.adopted_on or spec.start
-        for index, member in enumerate(spec.members):
-            joined, left = member.membership.joined_on, member.membership.left_on
-            bound = (joined is None or joined <= adopted) and (left is None or left > adopted)
-            if member.ratification is None and bound:
-                yield f"members[{index}].ratification: required because the instrument requires ratification"
-    member_names = {member.name for member in spec.members}
-    candidate_names = {candidate.name for candidate in spec.candidates}
-    for index, member in enumerate(spec.members):
-        ratified_on = member.ratification.ratified_on if member.ratification else None
-        where = f"members[{index}].ratification.ratified_on"
-        if ratified_on is not None and adopted_on is not None and ratified_on < adopted_on:
-            yield f"{where}: must not be before adoption ({adopted_on}) (got {ratified_on})"
-        if ratified_on is not None and adopted_on is None:
-            yield f"{where}: needs instrument.adopted_on (got {ratified_on})"
-        for number, rule in enumerate(member.stance_rules):
-            if rule.candidate is not None and rule.candidate not in candidate_names:
-                where = f"members[{index}].stance_rules[{number}].candidate"
-                yield f"{where}: must name a candidate (got {rule.candidate!r})"
-    for index, candidate in enumerate(spec.candidates):
-        for name in candidate.criteria.no_relations_with:
-            if name not in member_names:
-                yield f"candidates[{index}].criteria.no_relations_with: must name member states (got {name!r})"
-    yield from _status_problems(spec, member_names, candidate_names, with_calendar)
-
-
-def _status_problems(
-    spec: ScenarioSpec, member_names: set[str], candidate_names: set[str], with_calendar: set[str]
-) -> Iterator[str]:
-    """References to statuses, candidates and members from the statuses, paths, stances and drivers."""
-    declared: dict[str, StatusDefinitionSpec | None] = {status.name: status for status in spec.organization.statuses}
-    if not declared:
-        declared = {status.name: None for status in DEFAULT_STATUSES}
-    names = ", ".join(declared)
-
-    def unknown(status: str | None) -> bool:
-        return status is not None and status not in declared
-
-    for index, status in enumerate(spec.organization.statuses):
-        where = f"organization.statuses[{index}]"
-        if unknown(status.requires):
-            yield f"{where}.requires: must name a declared status ({names}) (got {status.requires!r})"
-        if status.deciding_body is not None and status.deciding_body not in with_calendar:
-            yield f"{where}.deciding_body: must name a body with a calendar (got {status.deciding_body!r})"
-
-    def path_to(status: str) -> list[str]:
-        path, seen = [status], {status}
-        while (spec_status := declared.get(path[0])) is not None and spec_status.requires is not None:
-            if spec_status.requires in seen or spec_status.requires not in declared:
-                break
-            path.insert(0, spec_status.requires)
-            seen.add(spec_status.requires)
-        return path
-
-    for index, candidate in enumerate(spec.candidates):
-        where = f"candidates[{index}]"
-        if unknown(candidate.status):
-            yield f"{where}.status: must name a declared status ({names}) (got {candidate.status!r})"
-            continue
-        path = path_to(candidate.status)
-        requested = [request.status for request in candidate.requests]
-        for number, request in enumerate(candidate.requests):
-            if request.status not in path:
-                yield (
-                    f"{where}.requests[{number}].status: must be a status on the path to {candidate.status!r} "
-                    f"({', '.join(path)}) (got {request.status!r})"
-                )
-            elif requested.index(request.status) != number:
-                yield f"{where}.requests[{number}].status: one request per status (got {request.status!r} twice)"
-        for number, held in enumerate(candidate.held):
-            if unknown(held.status):
-                yield f"{where}.held[{number}].status: must name a declared status ({names}) (got {held.status!r})"
-        current = [held.status for held in candidate.held if held.until is None]
-        if current and current[-1] == candidate.status:
-            yield f"{where}.held: already holds the status it seeks (got {candidate.status!r})"
-    for index, member in enumerate(spec.members):
-        for kind, tables in (("stance_rules", member.stance_rules), ("stance_changes", member.stance_changes)):
-            for number, towards in enumerate(tables):
-                where = f"members[{index}].{kind}[{number}]"
-                if towards.candidate is not None and towards.candidate not in candidate_names:
-                    yield f"{where}.candidate: must name a candidate (got {towards.candidate!r})"
-                if unknown(towards.status):
-                    yield f"{where}.status: must name a declared status ({names}) (got {towards.status!r})"
-    for index, driver in enumerate(spec.drivers):
-        for number, effect in enumerate(driver.effects):
-            where = f"drivers[{index}].effects[{number}]"
-            if effect.candidate is not None and effect.candidate not in candidate_names:
-                yield f"{where}.candidate: must name a candidate (got {effect.candidate!r})"
-            if unknown(effect.status):
-                yield f"{where}.status: must name a declared status ({names}) (got {effect.status!r})"
-            for name in effect.members:
-                if name not in member_names:
-                    yield f"{where}.members: must name member states (got {name!r})"
-            if effect.members and effect.target is not DriverTarget.SUPPORT:
-                yield f"{where}.members: applies only to target = support (got target = {effect.target.value!r})"
-
-
-def _duplicates(where: str, names: list[str], what: str = "name") -> Iterator[str]:
-    seen: set[str] = set()
-    for index, name in enumerate(names):
-        if name in seen:
-            yield f"{where}[{index}]: duplicate {what} (got {name!r})"
-        seen.add(name)

@@ -19,6 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from cstosim.model import citations as c
 from cstosim.model import distributions as d
 from cstosim.model import scenario as m
+from cstosim.scenario_files.references import (
+    BodyId,
+    CandidateName,
+    MemberName,
+    RefersTo,
+    SessionBodyId,
+    SessionDate,
+)
 
 
 class _Spec(BaseModel):
@@ -26,7 +34,11 @@ class _Spec(BaseModel):
 
 
 class _Sourced(_Spec):
-    source: str | None = None
+    source: str | None = Field(
+        default=None,
+        description='where the values of this table come from: a document listed in the sources file ("seed 003"), '
+        '"public record, DATE", or "assumption: why"',
+    )
 
 
 # Distributions ----------------------------------------------------------------------------------------------
@@ -45,43 +57,58 @@ class _DistributionSpec(_Spec):
 
 
 class FixedSpec(_DistributionSpec):
-    kind: Literal["fixed"]
-    days: float
+    """Always the same delay: ``days``."""
+
+    kind: Literal["fixed"] = Field(description="the kind of delay: always that many days")
+    days: float = Field(description="the delay in days (>= 0)")
 
     def build(self) -> d.Fixed:
         return d.Fixed(self.days)
 
 
 class UniformSpec(_DistributionSpec):
-    kind: Literal["uniform"]
-    low_days: float
-    high_days: float
+    """Any delay between ``low_days`` and ``high_days``, equally likely."""
+
+    kind: Literal["uniform"] = Field(description="the kind of delay: any day in between, equally likely")
+    low_days: float = Field(description="the shortest delay in days (>= 0)")
+    high_days: float = Field(description="the longest delay in days (>= low_days)")
 
     def build(self) -> d.Uniform:
         return d.Uniform(self.low_days, self.high_days)
 
 
 class ExponentialSpec(_DistributionSpec):
-    kind: Literal["exponential"]
-    mean_days: float
+    """A memoryless delay with mean ``mean_days``."""
+
+    kind: Literal["exponential"] = Field(description="the kind of delay: memoryless")
+    mean_days: float = Field(description="the mean delay in days (> 0)")
 
     def build(self) -> d.Exponential:
         return d.Exponential(self.mean_days)
 
 
 class LogNormalSpec(_DistributionSpec):
-    kind: Literal["lognormal"]
-    median_days: float
-    spread: float
+    """A skewed delay: half are shorter than ``median_days``; mean median * exp(spread^2 / 2)."""
+
+    kind: Literal["lognormal"] = Field(description="the kind of delay: skewed, with a long tail")
+    median_days: float = Field(description="the median delay in days (> 0)")
+    spread: float = Field(
+        description="the standard deviation of the log of the delay (>= 0); 0.5 puts two thirds of the delays "
+        "between median/1.65 and median*1.65"
+    )
 
     def build(self) -> d.LogNormal:
         return d.LogNormal(self.median_days, self.spread)
 
 
 class EmpiricalSpec(_DistributionSpec):
-    kind: Literal["empirical"]
-    values_days: list[float]
-    weights: list[float] | None = None
+    """One of the observed delays ``values_days``, drawn with ``weights``."""
+
+    kind: Literal["empirical"] = Field(description="the kind of delay: one of the observed delays")
+    values_days: list[float] = Field(description="the observed delays in days (each >= 0)")
+    weights: list[float] | None = Field(
+        default=None, description="their weights (as many, each >= 0); equal weights if not given"
+    )
 
     def build(self) -> d.Empirical:
         return d.Empirical(tuple(self.values_days), tuple(self.weights) if self.weights is not None else None)
@@ -128,6 +155,14 @@ StatusName = Annotated[
     str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_ -]*$", description="a status the organization declares")
 ]
 Probability = Annotated[float, Field(ge=0, le=1)]
+# A status named elsewhere than in its own definition: one the organization declares (partner and observer if it
+# declares none).
+DeclaredStatus = Annotated[
+    StatusName,
+    RefersTo(
+        ("organization", "statuses"), "name", "a declared status", defaults=tuple(s.name for s in m.DEFAULT_STATUSES)
+    ),
+]
 
 MonthDay = Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]
 
@@ -138,12 +173,22 @@ class WindowSpec(_Spec):
 
 
 class CalendarSpec(_Checked):
-    windows: list[WindowSpec] = []
-    fixed_dates: list[dt.date] = []
-    extraordinary_dates: list[dt.date] = []
-    extraordinary_per_year: float = 0.0
-    with_body: str | None = None
-    offset_days: int = 0
+    """When a body meets: regular yearly windows, known dates, random extraordinary sessions."""
+
+    windows: list[WindowSpec] = Field(
+        default=[], description="one regular session a year on a day drawn uniformly in each window"
+    )
+    fixed_dates: list[SessionDate] = Field(
+        default=[], description="known regular sessions; in a year with a known date the windows are not drawn"
+    )
+    extraordinary_dates: list[SessionDate] = Field(default=[], description="known extraordinary sessions")
+    extraordinary_per_year: float = Field(
+        default=0.0, description="rate of random extraordinary sessions a year (Poisson, at most 4 a year), 0 to 12"
+    )
+    with_body: SessionBodyId | None = Field(
+        default=None, description="also meet around every session of this body (the id of a body with a calendar)"
+    )
+    offset_days: int = Field(default=0, description="days from that body's sessions (negative: before)")
 
     def build(self) -> m.SessionCalendar:
         windows = []
@@ -161,27 +206,37 @@ class CalendarSpec(_Checked):
 
 
 class BodySpec(_Checked):
-    id: str
-    name: str
-    role: str = ""
-    calendar: CalendarSpec | None = None
+    """An organ of the organization."""
+
+    id: str = Field(description="how other tables name this body")
+    name: str = Field(description="the body's full name")
+    role: str = Field(default="", description="what it does, in words")
+    calendar: CalendarSpec | None = Field(
+        default=None, description="when it meets; a body without a calendar works continuously"
+    )
 
     def build(self) -> m.Body:
         return m.Body(self.id, self.name, self.role, self.calendar.built if self.calendar else None)
 
 
 class ReviewStageSpec(_Checked):
-    body: str
-    delay: DistributionSpec = FixedSpec(kind="fixed", days=0)
-    at_session: bool = False
+    """One step of a review: work at a body, then perhaps wait for its next session."""
+
+    body: BodyId = Field(description="the body that works on the application (its id)")
+    delay: DistributionSpec = Field(default=FixedSpec(kind="fixed", days=0), description="the working time")
+    at_session: bool = Field(default=False, description="then wait for that body's next session")
 
     def build(self) -> m.ReviewStage:
         return m.ReviewStage(self.body, self.delay.build(), self.at_session)
 
 
 class ReviewSpec(_Checked):
-    stages: list[ReviewStageSpec] = []
-    deciding_body: str
+    """How an application reaches a decision: stages, then the deciding body's session."""
+
+    stages: list[ReviewStageSpec] = Field(default=[], description="the steps before the decision, in order")
+    deciding_body: SessionBodyId = Field(
+        description="the body whose session decides (the id of a body with a calendar)"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -222,8 +277,15 @@ class AgendaSpec(_Checked):
 
 
 class ConsensusSpec(_Checked):
-    rule: ConsensusRuleValue = m.ConsensusRule.CONSTRUCTIVE_ABSTENTION
-    absence_counts_as_objection: bool = False
+    """Who must agree for a status to be granted."""
+
+    rule: ConsensusRuleValue = Field(
+        default=m.ConsensusRule.CONSTRUCTIVE_ABSTENTION,
+        description="unanimity (every member not suspended must support), consensus_of_present (every member "
+        "present must support; absence does not block) or constructive_abstention (no objection; abstention and "
+        "absence do not block); under all three one objection blocks, and at least one member must support",
+    )
+    absence_counts_as_objection: bool = Field(default=False, description="an absent member blocks as if it objected")
 
     def build(self) -> m.ConsensusPolicy:
         return m.ConsensusPolicy(self.rule, self.absence_counts_as_objection)
@@ -235,10 +297,14 @@ Description = Annotated[str, Field(min_length=1)]
 class StatusDefinitionSpec(_Checked):
     """``[[organization.statuses]]``: a status the organization grants; a list keyed by ``name`` (merged by name)."""
 
-    name: StatusName
-    description: Description | None = None
+    name: StatusName = Field(description="the status, such as partner or observer (how other tables name it)")
+    description: Description | None = Field(
+        None, description="what holding the status means, in the organization's words (for people)"
+    )
     criteria: list[CriterionValue] = Field([], description="the published criteria a candidate must meet")
-    requires: StatusName | None = Field(None, description="a status a candidate must hold before requesting this one")
+    requires: DeclaredStatus | None = Field(
+        None, description="a status a candidate must hold before requesting this one"
+    )
     held_for: DistributionSpec = Field(
         FixedSpec(kind="fixed", days=0), description="how long `requires` must be held before a request"
     )
@@ -247,9 +313,13 @@ class StatusDefinitionSpec(_Checked):
         FixedSpec(kind="fixed", days=0), description="delay from the decision to holding the status"
     )
     membership: bool = Field(False, description="holding it makes the candidate a voting member")
-    deciding_body: str | None = Field(None, description="default: organization.review.deciding_body")
-    consensus: ConsensusSpec | None = Field(None, description="default: organization.consensus")
-    take_up_probability: float | None = Field(None, description="default: organization.agenda.take_up_probability")
+    deciding_body: SessionBodyId | None = Field(
+        None, description="the body that decides on it (default: organization.review.deciding_body)"
+    )
+    consensus: ConsensusSpec | None = Field(None, description="who must agree (default: organization.consensus)")
+    take_up_probability: float | None = Field(
+        None, description="chance that a session takes a request up (default: organization.agenda)"
+    )
 
     def build(self) -> m.StatusDefinition:
         return m.StatusDefinition(
@@ -270,21 +340,27 @@ class StatusDefinitionSpec(_Checked):
 class OrganizationCriteriaSpec(_Sourced):
     """``[organization.criteria]``: the organization's admission criteria in words, for people."""
 
-    description: Description
+    description: Description = Field(
+        description="the admission criteria in words (the simulation checks each candidate's own criteria)"
+    )
 
 
 class OrganizationSpec(_Checked):
-    name: str
-    short_name: str
-    depositary: str
-    bodies: list[BodySpec]
-    review: ReviewSpec
-    consensus: ConsensusSpec = ConsensusSpec()
-    agenda: AgendaSpec = AgendaSpec()
+    """The organization: its bodies, how it reviews applications, how it decides."""
+
+    name: str = Field(description="the organization's name")
+    short_name: str = Field(description="its abbreviation")
+    depositary: str = Field(description="who receives the ratification notifications")
+    bodies: list[BodySpec] = Field(description="one table per organ")
+    review: ReviewSpec = Field(description="how an application reaches a decision")
+    consensus: ConsensusSpec = Field(default=ConsensusSpec(), description="who must agree for a status to be granted")
+    agenda: AgendaSpec = Field(default=AgendaSpec(), description="what happens to a request waiting for a decision")
     statuses: list[StatusDefinitionSpec] = Field(
         [], description="the statuses it grants (none declared: partner and observer with the CSTO's criteria)"
     )
-    criteria: OrganizationCriteriaSpec | None = None
+    criteria: OrganizationCriteriaSpec | None = Field(
+        default=None, description="the admission criteria in words, for people"
+    )
 
     def build(self) -> m.Organization:
         return m.Organization(
@@ -304,9 +380,21 @@ class OrganizationSpec(_Checked):
 
 
 class EntryIntoForceSpec(_Checked):
-    rule: EntryIntoForceRuleValue = m.EntryIntoForceRule.LAST_NOTIFICATION
-    notifications_required: int | None = None
-    delay: DistributionSpec = FixedSpec(kind="fixed", days=0)
+    """When the ratified instrument takes effect."""
+
+    rule: EntryIntoForceRuleValue = Field(
+        default=m.EntryIntoForceRule.LAST_NOTIFICATION,
+        description="last_notification (the CSTO case), nth_notification (with notifications_required), or "
+        "ratifiers_only (in force from the first notification, binding only the states that ratified: the others "
+        "do not vote on candidates)",
+    )
+    notifications_required: int | None = Field(
+        default=None, description="n, for rule nth_notification only (1 to the number of members)"
+    )
+    delay: DistributionSpec = Field(
+        default=FixedSpec(kind="fixed", days=0),
+        description="delay from the triggering notification to entry into force",
+    )
 
     def build(self) -> m.EntryIntoForce:
         return m.EntryIntoForce(self.rule, self.notifications_required, self.delay.build())
@@ -319,13 +407,26 @@ class RatificationFrailtySpec(_Sourced):
 
 
 class InstrumentSpec(_Checked):
-    name: str
-    adopted_on: dt.date | None = None
-    adopting_body: str | None = None
-    drafting: DistributionSpec | None = None
-    requires_ratification: bool = True
-    entry_into_force: EntryIntoForceSpec = EntryIntoForceSpec()
-    ratification_frailty: RatificationFrailtySpec | None = None
+    """The decision that creates the statuses: adopted on a date, or at a session after drafting."""
+
+    name: str = Field(description="the instrument's name")
+    adopted_on: dt.date | None = Field(
+        default=None,
+        description="the adoption date, on or before the horizon (before start, the simulation starts at adoption); "
+        "or instead adopting_body and drafting",
+    )
+    adopting_body: SessionBodyId | None = Field(
+        default=None,
+        description="adopted at this body's first session after drafting (the id of a body with a calendar)",
+    )
+    drafting: DistributionSpec | None = Field(default=None, description="delay from the start to the draft's readiness")
+    requires_ratification: bool = Field(default=True, description="each member must ratify (else in force on adoption)")
+    entry_into_force: EntryIntoForceSpec = Field(
+        default=EntryIntoForceSpec(), description="when the ratified instrument takes effect"
+    )
+    ratification_frailty: RatificationFrailtySpec | None = Field(
+        default=None, description="a factor shared by every member's ratification delays"
+    )
 
     def build(self) -> m.Instrument:
         return m.Instrument(
@@ -343,18 +444,28 @@ class InstrumentSpec(_Checked):
 
 
 class RatificationStageSpec(_Checked):
-    name: str
-    delay: DistributionSpec
+    """One domestic stage of a ratification."""
+
+    name: str = Field(description="the stage (unique within the member's stages), such as parliament")
+    delay: DistributionSpec = Field(description="its duration")
 
     def build(self) -> m.RatificationStage:
         return m.RatificationStage(self.name, self.delay.build())
 
 
 class RatificationSpec(_Checked):
+    """A member state's domestic procedure: give one of delay, stages or ratified_on."""
+
     delay: DistributionSpec | None = Field(default=None, description="one delay from adoption to notification")
-    stages: list[RatificationStageSpec] | None = None
-    stall_probability: float = 0.0
-    ratified_on: dt.date | None = None
+    stages: list[RatificationStageSpec] | None = Field(
+        default=None, description="domestic stages run one after another, instead of one delay"
+    )
+    stall_probability: float = Field(
+        default=0.0, description="chance that the procedure stalls (at a random stage) and never ends"
+    )
+    ratified_on: dt.date | None = Field(
+        default=None, description="a notification already made (a recorded fact), on or after adoption"
+    )
 
     def build(self) -> m.Ratification:
         given = [key for key in ("delay", "stages", "ratified_on") if getattr(self, key) is not None]
@@ -368,9 +479,11 @@ class RatificationSpec(_Checked):
 
 
 class StanceSpec(_Checked):
-    support: float
-    abstain: float
-    object: float
+    """Chances that a participating member supports, abstains or objects at one review; they sum to 1."""
+
+    support: float = Field(description="chance of supporting the candidate at a review")
+    abstain: float = Field(description="chance of abstaining")
+    object: float = Field(description="chance of objecting (one objection blocks)")
 
     def build(self) -> m.Stance:
         return m.Stance(self.support, self.abstain, self.object)
@@ -379,9 +492,9 @@ class StanceSpec(_Checked):
 class _TowardsSpec(_Checked):
     """Which candidates a table applies to: those matching every attribute given (all, if none is)."""
 
-    candidate: str | None = Field(None, description="a candidate by name")
+    candidate: CandidateName | None = Field(None, description="a candidate by name")
     kind: CandidateKindValue | None = Field(None, description="state or organization")
-    status: StatusName | None = Field(None, description="the status requested")
+    status: DeclaredStatus | None = Field(None, description="the status requested")
     tag: str | None = Field(None, description="a tag of the candidate")
 
     @property
@@ -390,9 +503,11 @@ class _TowardsSpec(_Checked):
 
 
 class StanceRuleSpec(_TowardsSpec):
-    support: float
-    abstain: float
-    object: float
+    """A stance for the candidates that match every attribute given."""
+
+    support: float = Field(description="chance of supporting the candidate at a review")
+    abstain: float = Field(description="chance of abstaining")
+    object: float = Field(description="chance of objecting (one objection blocks)")
 
     def build(self) -> m.StanceRule:
         return m.StanceRule(m.Stance(self.support, self.abstain, self.object), self.towards)
@@ -401,9 +516,9 @@ class StanceRuleSpec(_TowardsSpec):
 class StanceChangeSpec(_TowardsSpec):
     """``[[members.stance_changes]]``: from a date, or after a random time, a new stance towards some candidates."""
 
-    support: float
-    abstain: float
-    object: float
+    support: float = Field(description="chance of supporting the candidate at a review, from the change on")
+    abstain: float = Field(description="chance of abstaining")
+    object: float = Field(description="chance of objecting (one objection blocks)")
     on: dt.date | None = Field(None, description="the date of the change (from the record)")
     per_year: float | None = Field(None, description="or the yearly chance that the change happens")
     reason: str = Field("", description="why, in a few words (the trace says it)")
@@ -425,24 +540,42 @@ class MembershipSpec(_Checked):
 
 
 class ParticipationChangeSpec(_Checked):
-    state: ParticipationValue
-    on: dt.date | None = None
-    after: DistributionSpec | None = None
-    probability: float = 1.0
+    """A change of a member's participation: on a date, or with a chance after a delay."""
+
+    state: ParticipationValue = Field(description="the participation from then on")
+    on: dt.date | None = Field(default=None, description="the date of the change (within the simulated period); or")
+    after: DistributionSpec | None = Field(default=None, description="the delay from the start to the change")
+    probability: float = Field(default=1.0, description="chance that the change happens at all")
 
     def build(self) -> m.ParticipationChange:
         return m.ParticipationChange(self.state, self.on, _distribution(self.after), self.probability)
 
 
 class MemberSpec(_Checked):
-    name: str
-    ratification: RatificationSpec | None = None
-    stance: StanceSpec
-    stance_rules: list[StanceRuleSpec] = []
-    participation: ParticipationValue = m.Participation.ACTIVE
-    participation_changes: list[ParticipationChangeSpec] = []
-    stance_changes: list[StanceChangeSpec] = []
-    membership: MembershipSpec = MembershipSpec()
+    """A member state: a ratification procedure, a stance towards candidates, a participation."""
+
+    name: str = Field(description="the state (unique)")
+    ratification: RatificationSpec | None = Field(
+        default=None, description="its domestic procedure; required when the instrument requires ratification"
+    )
+    stance: StanceSpec = Field(description="chances at each review: { support, abstain, object }, summing to 1")
+    stance_rules: list[StanceRuleSpec] = Field(
+        default=[], description="the first rule whose given attributes all match the candidate replaces stance"
+    )
+    participation: ParticipationValue = Field(
+        default=m.Participation.ACTIVE,
+        description="at the start: active, abstaining (always abstains), absent (frozen: does not attend) or "
+        "suspended (not counted)",
+    )
+    participation_changes: list[ParticipationChangeSpec] = Field(
+        default=[], description="changes of participation: { state, on } or { state, after, probability }"
+    )
+    stance_changes: list[StanceChangeSpec] = Field(
+        default=[], description="from a date, or after a random time, a new stance towards some candidates"
+    )
+    membership: MembershipSpec = Field(
+        default=MembershipSpec(), description="when the state belongs to the organization"
+    )
 
     def build(self) -> m.MemberState:
         return m.MemberState(
@@ -461,10 +594,17 @@ class MemberSpec(_Checked):
 
 
 class CriteriaSpec(_Checked):
-    un_member: bool = True
-    no_relations_with: list[str] = []
-    peaceful_settlement: bool = True
-    conflicting_obligations: bool = False
+    """The published admission criteria, as facts about the candidate."""
+
+    un_member: bool = Field(default=True, description="is a UN member (states only)")
+    no_relations_with: list[MemberName] = Field(
+        default=[], description="member states it has no diplomatic relations with (states only)"
+    )
+    peaceful_settlement: bool = Field(default=True, description="commits to the peaceful settlement of disputes")
+    conflicting_obligations: bool = Field(
+        default=False,
+        description="has security obligations contradicting the organization's treaties (partners only)",
+    )
     met_on: dt.date | None = Field(None, description="the date a barred candidate comes to meet the criteria")
     met_after: DistributionSpec | None = Field(None, description="or the delay from the start until it does")
     met_probability: float = Field(1.0, description="chance that it ever does (with met_after)")
@@ -482,17 +622,26 @@ class CriteriaSpec(_Checked):
 
 
 class ApplicationSpec(_Checked):
-    probability: float = 1.0
-    after: DistributionSpec = FixedSpec(kind="fixed", days=0)
+    """Whether and when the candidate applies."""
+
+    probability: float = Field(default=1.0, description="chance that it applies at all")
+    after: DistributionSpec = Field(
+        default=FixedSpec(kind="fixed", days=0),
+        description="delay from entry into force (or from start, if later) to the application",
+    )
 
     def build(self) -> m.Application:
         return m.Application(self.probability, self.after.build())
 
 
 class ReapplicationSpec(_Checked):
-    probability: float = 0.0
-    after: DistributionSpec = FixedSpec(kind="fixed", days=365)
-    max_times: int = 0
+    """Whether and when the candidate applies again after a rejection."""
+
+    probability: float = Field(default=0.0, description="chance of applying again after a rejection")
+    after: DistributionSpec = Field(
+        default=FixedSpec(kind="fixed", days=365), description="delay from the rejection to the new application"
+    )
+    max_times: int = Field(default=0, description="re-applications at most (>= 0)")
 
     def build(self) -> m.Reapplication:
         return m.Reapplication(self.probability, self.after.build(), self.max_times)
@@ -501,8 +650,10 @@ class ReapplicationSpec(_Checked):
 class PromotionSpec(_Checked):
     """``[candidates.promotion]``: requesting the next status of the path, once the last is held long enough."""
 
-    probability: float = 1.0
-    after: DistributionSpec = FixedSpec(kind="fixed", days=0)
+    probability: float = Field(default=1.0, description="chance of requesting the next status at all")
+    after: DistributionSpec = Field(
+        default=FixedSpec(kind="fixed", days=0), description="delay from being able to request it to the request"
+    )
 
     def build(self) -> m.Promotion:
         return m.Promotion(self.probability, self.after.build())
@@ -511,8 +662,8 @@ class PromotionSpec(_Checked):
 class RequestSpec(_Checked):
     """``[[candidates.requests]]``: a request the record knows, on its date."""
 
-    status: StatusName
-    on: dt.date
+    status: StatusName = Field(description="the status requested (on the path to the status sought)")
+    on: dt.date = Field(description="the date of the request")
 
     def build(self) -> m.Request:
         return m.Request(self.status, self.on)
@@ -521,9 +672,9 @@ class RequestSpec(_Checked):
 class HeldStatusSpec(_Checked):
     """``[[candidates.held]]``: a status held before the start (with ``until``: held, then lost)."""
 
-    status: StatusName
-    since: dt.date | None = None
-    until: dt.date | None = None
+    status: DeclaredStatus = Field(description="the status held")
+    since: dt.date | None = Field(default=None, description="held since this date")
+    until: dt.date | None = Field(default=None, description="held until this date, then lost")
 
     def build(self) -> m.HeldStatus:
         if self.since is not None and self.until is not None and self.until <= self.since:
@@ -532,16 +683,22 @@ class HeldStatusSpec(_Checked):
 
 
 class CandidateSpec(_Checked):
-    name: str
-    kind: CandidateKindValue
-    status: StatusName
-    tags: list[str] = []
-    criteria: CriteriaSpec = CriteriaSpec()
-    application: ApplicationSpec = ApplicationSpec()
-    reapplication: ReapplicationSpec = ReapplicationSpec()
-    promotion: PromotionSpec = PromotionSpec()
-    requests: list[RequestSpec] = []
-    held: list[HeldStatusSpec] = []
+    """A state or organization that may apply for a status."""
+
+    name: str = Field(description="the state or organization (unique)")
+    kind: CandidateKindValue = Field(description="state or organization")
+    status: DeclaredStatus = Field(description="the status sought (the last of its path)")
+    tags: list[str] = Field(default=[], description="labels that members' stance_rules can match")
+    criteria: CriteriaSpec = Field(default=CriteriaSpec(), description="the admission criteria, as facts about it")
+    application: ApplicationSpec = Field(default=ApplicationSpec(), description="whether and when it applies")
+    reapplication: ReapplicationSpec = Field(
+        default=ReapplicationSpec(), description="whether and when it applies again after a rejection"
+    )
+    promotion: PromotionSpec = Field(
+        default=PromotionSpec(), description="requesting the next status of the path, once the last is held long enough"
+    )
+    requests: list[RequestSpec] = Field(default=[], description="requests the record knows, each on its date")
+    held: list[HeldStatusSpec] = Field(default=[], description="statuses held before the start")
     loss_per_year: float = Field(0.0, description="yearly chance of losing a status it holds")
     member_stance: StanceSpec | None = Field(None, description="how it votes once it holds a membership status")
 
@@ -568,9 +725,13 @@ class CandidateSpec(_Checked):
 class DriverEffectSpec(_TowardsSpec):
     """``[[drivers.effects]]``: one parameter a driver moves, for the candidates it names (all by default)."""
 
-    target: DriverTargetValue
+    target: DriverTargetValue = Field(
+        description="what it moves: application_probability, support or take_up_probability"
+    )
     change: float = Field(description="added to the parameter (kept within 0 and 1); may be negative")
-    members: list[str] = Field([], description="for target = support: the members whose stances move (default all)")
+    members: list[MemberName] = Field(
+        [], description="for target = support: the members whose stances move (default all)"
+    )
 
     def build(self) -> m.DriverEffect:
         return m.DriverEffect(self.target, self.change, self.towards, tuple(self.members))
@@ -579,11 +740,11 @@ class DriverEffectSpec(_TowardsSpec):
 class DriverSpec(_Checked):
     """``[[drivers]]``: something that moves several parameters at once, when it acts."""
 
-    name: str
+    name: str = Field(description="what it is, in a few words (unique)")
     probability: float = Field(1.0, description="chance that it acts in a replication")
     on: dt.date | None = Field(None, description="the date it starts acting (default: the start)")
     after: DistributionSpec | None = Field(None, description="or the delay from the start until it does")
-    effects: list[DriverEffectSpec] = Field(min_length=1)
+    effects: list[DriverEffectSpec] = Field(min_length=1, description="the parameters it moves")
 
     def build(self) -> m.Driver:
         return m.Driver(
@@ -605,11 +766,21 @@ class SweepSpec(_Spec):
     ``[low, high]`` ranges (``design = "lhs"``, with ``samples`` points). Paths are checked when the sweep runs.
     """
 
-    design: Literal["grid", "lhs"] = "grid"
-    samples: int | None = Field(default=None, ge=1)
-    replications: int | None = Field(default=None, ge=1)
-    metric: str | None = None
-    vary: dict[str, list[Any]] = Field(min_length=1)
+    design: Literal["grid", "lhs"] = Field(
+        default="grid", description="grid (every combination) or lhs (Latin hypercube over the ranges)"
+    )
+    samples: int | None = Field(default=None, ge=1, description="points drawn with design lhs (required for lhs)")
+    replications: int | None = Field(default=None, ge=1, description="replications per point (default 1000)")
+    metric: str | None = Field(
+        default=None,
+        description="what to summarise and plot: entry_into_force, any_grant (the default), granted[NAME], "
+        "ratified[MEMBER], years_to_entry_into_force or years_to_first_grant",
+    )
+    vary: dict[str, list[Any]] = Field(
+        min_length=1,
+        description="quoted dotted paths to value lists (grid) or [low, high] ranges (lhs), such as "
+        '"members[Tajikistan].ratification.stall_probability" = [0, 0.25, 0.5]',
+    )
 
     @model_validator(mode="after")
     def _check_design(self) -> SweepSpec:
@@ -627,17 +798,21 @@ class SweepSpec(_Spec):
 class ScenarioSpec(_Sourced):
     """The whole file. Cross-references (names, bodies, dates in order) are checked by the loader."""
 
-    name: str
-    title: str
-    description: str = ""
-    start: dt.date
-    horizon: dt.date
-    organization: OrganizationSpec
-    instrument: InstrumentSpec
-    members: list[MemberSpec] = Field(min_length=1)
-    candidates: list[CandidateSpec] = []
-    drivers: list[DriverSpec] = []
-    sweep: SweepSpec | None = None
+    name: str = Field(description="short name (the bundled file name)")
+    title: str = Field(description="one-line title")
+    description: str = Field(default="", description="a paragraph for people: what question the scenario answers")
+    start: dt.date = Field(description="day 0 of the simulation")
+    horizon: dt.date = Field(description="the last simulated day, after start")
+    organization: OrganizationSpec = Field(description="the organization: its bodies, review and consensus")
+    instrument: InstrumentSpec = Field(description="the decision that creates the statuses")
+    members: list[MemberSpec] = Field(min_length=1, description="the member states")
+    candidates: list[CandidateSpec] = Field(default=[], description="states and organizations that may apply")
+    drivers: list[DriverSpec] = Field(
+        default=[], description="things that move several parameters at once, when they act"
+    )
+    sweep: SweepSpec | None = Field(
+        default=None, description="what `cstosim sweep FILE` varies when no --vary is given (the simulation ignores it)"
+    )
 
     def build(self, sources: dict[str, str]) -> m.Scenario:
         from types import MappingProxyType
