@@ -201,7 +201,7 @@ def test_the_default_trace_is_short_events_then_the_outcome_of_every_candidate()
     assert outcome[0] == "  In force on 2021-06-30; the last notification needed was Tajikistan's."
     assert "  - Uzbekistan (observer): did not apply." in outcome and "  - Iran (observer): did not apply." in outcome
     # With sources, a source shared by several events is printed once, under the first.
-    assert sum("every member except Tajikistan had ratified" in line for line in cited) == 2  # two wordings
+    assert sum("every member except Tajikistan had ratified" in line for line in cited) == 1  # five events, one source
     assert cited.index("Rules applied (the [R] numbers above), each with its source and quotes") > cited.index(
         "Outcome by 2036-12-31"
     )
