@@ -128,7 +128,7 @@ def readable(frame: pd.DataFrame, percent_columns: Collection[str] | None = None
         elif pd.api.types.is_datetime64_any_dtype(values) or values.map(_is_date).any():
             formats[column] = date
             dates.append(column)
-        elif pd.api.types.is_bool_dtype(values):
+        elif pd.api.types.is_bool_dtype(values) or _all_bool(values):
             formats[column] = _yes_no
         elif pd.api.types.is_integer_dtype(values):
             formats[column] = str  # seeds and replication numbers: no thousands separator
@@ -147,6 +147,12 @@ def readable(frame: pd.DataFrame, percent_columns: Collection[str] | None = None
 
 def _is_date(value: Any) -> bool:
     return isinstance(value, dt.date)
+
+
+def _all_bool(values: pd.Series) -> bool:
+    """A column of yes/no answers kept as objects (a column of a filtered table that had gaps elsewhere)."""
+    present = values.dropna()
+    return len(present) > 0 and all(isinstance(value, (bool, np.bool_)) for value in present)
 
 
 def _yes_no(value: Any) -> str:
