@@ -96,7 +96,7 @@ def test_every_command_has_a_reference_heading_in_docs():
     assert not missing, f"no '## `cstosim NAME`' heading under docs/ for: {', '.join(missing)}"
 
 
-@pytest.mark.parametrize("name", ["run", "scenarios", "new", "schema", "trace", "report", "explore"])
+@pytest.mark.parametrize("name", ["run", "scenarios", "params", "new", "schema", "trace", "report", "explore"])
 def test_cli_reference_names_every_option(name):
     text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     section = text.split(f"## `cstosim {name}`", 1)[1].split("\n## ", 1)[0]

@@ -23,6 +23,8 @@ def test_conditions_are_parsed_with_names_matched_without_case(csto):
     assert parse_condition(" Granted:iran ", csto) == Condition("granted", "Iran")
     assert parse_condition("objects:ARMENIA", csto) == Condition("objects", "Armenia")
     assert parse_condition("never-in-force", csto) == Condition("never-in-force")
+    assert parse_condition("deferred", csto) == Condition("deferred")
+    assert parse_condition("deferred:uzbekistan", csto) == Condition("deferred", "Uzbekistan")
     assert parse_condition("granted:Commonwealth of Independent States", csto).name == (
         "Commonwealth of Independent States"
     )
@@ -31,7 +33,8 @@ def test_conditions_are_parsed_with_names_matched_without_case(csto):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("grant", "'grant': not a condition (use granted, granted:CANDIDATE, objects:MEMBER or never-in-force)"),
+        ("grant", "'grant': not a condition (use granted, granted:CANDIDATE, objects:MEMBER, deferred, deferred:CAN"),
+        ("deferred:Armenia", "'deferred:Armenia': no candidate 'Armenia' in csto-2018 (there are: Uzbekistan,"),
         ("objects:", "'objects:': give a member state after 'objects:' (in csto-2018: Armenia, Belarus,"),
         ("objects:Armenai", "'objects:Armenai': no member state 'Armenai' in csto-2018 (there are: Armenia,"),
         ("granted:Armenia", "'granted:Armenia': no candidate 'Armenia' in csto-2018 (there are: Uzbekistan,"),
@@ -45,7 +48,9 @@ def test_bad_conditions_say_what_is_allowed(csto, text, message):
     assert "\n" not in str(error.value)
 
 
-@pytest.mark.parametrize("where", ["granted", "granted:Iran", "objects:Armenia", "never-in-force"])
+@pytest.mark.parametrize(
+    "where", ["granted", "granted:Iran", "objects:Armenia", "deferred", "deferred:Uzbekistan", "never-in-force"]
+)
 def test_the_first_match_holds_and_no_earlier_replication_does(csto, where):
     found = find_replication(csto, 1, where)
     assert found.found and found.result is not None and found.replication is not None
@@ -63,6 +68,9 @@ def test_the_first_match_holds_and_no_earlier_replication_does(csto, where):
         if where.startswith("granted"):
             assert isinstance(event, e.Granted)
             assert where == "granted" or event.candidate == "Iran"
+        elif where.startswith("deferred"):
+            assert isinstance(event, e.Deferred)
+            assert where == "deferred" or event.candidate == "Uzbekistan"
         else:
             assert isinstance(event, e.Reviewed) and "Armenia" in event.members_voting(Vote.OBJECT)
 

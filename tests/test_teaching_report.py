@@ -38,9 +38,16 @@ def test_report_has_the_scenario_summary_and_sources(page):
     assert f"{summary.entry_into_force.reached.estimate:.1%}" in page
     assert str(summary.entry_into_force.median) in page
     for outcome in summary.candidates:
-        assert f"<td>{outcome.candidate}</td>" in page
+        assert f'<td class="first">{outcome.candidate}</td>' in page
     for path in scenario.sources:
-        assert f"<code>{readable_path(scenario, path)}</code>" in page
+        where = "scenario (top level)" if path == "scenario" else readable_path(scenario, path)
+        assert f'<code class="where">{where}</code>' in page, path
+    # Every value with its source: the values follow the path and the source that covers them.
+    tajikistan = page.index('<code class="where">members[Tajikistan].ratification</code>')
+    assert page.index("Source: seeds 000 and 003: the only member still to ratify", tajikistan) < page.index(
+        "<code>stall_probability = 0.02</code>", tajikistan
+    )
+    assert "<code>take_up_probability = 0.5</code>" in page
     for number in ("000", "003", "004"):
         document = scenario.documents.document(f"seed {number}")
         assert document is not None and f"<code>{document.file}</code>" in page
@@ -52,8 +59,11 @@ def test_report_example_trace_matches_the_replication(page):
     result = cstosim.run_replication(scenario, 7, example)
     story = cstosim.trace(scenario, result, seed=7, replication=example)
     assert f"cstosim trace csto-2018 --seed 7 --replication {example}" in page
-    for event in story.events:
+    assert "This replication is the first of this run in which a status is granted" in page
+    for event in story.events[:-1]:  # the last, at the horizon, is the outcome, told apart
         assert f'<td class="date">{event.date}</td>' in page
+    for fate in story.outcome.candidates:
+        assert f"<li><strong>{fate.candidate}</strong> ({fate.status}): {fate.text}.</li>" in page
     for rule in story.rules:
         assert f'id="rule-{rule.key}"' in page
     assert "They require ratification." in page
@@ -78,3 +88,11 @@ def test_report_leaves_out_plots_that_would_say_nothing():
         "Which candidates obtain the status they seek?",
     ]
     assert "Tajikistan's notification completes entry into force in every replication reaching it." in recorded.notes
+
+
+def test_report_labels_dates_from_the_file_by_their_source():
+    page = cstosim.render_report(cstosim.build_report(cstosim.load_scenario("csto-2024"), replications=20, seed=1))
+    assert "<code>ratified_on = 2021-06-30 (assumed)</code>" in page
+    assert "<code>ratified_on = 2020-03-06 (known by then)</code>" in page
+    assert "(an assumed date, not a recorded one)" in page and "recorded fact" not in page
+    assert "every notification date is set in the scenario file: 5 known by then, 1 assumed" in page

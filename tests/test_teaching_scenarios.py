@@ -20,9 +20,19 @@ def test_show_prints_the_scenario_with_every_source():
     assert result.output.startswith(f"csto-2024: {scenario.title}")
     assert "Consensus:      constructive_abstention" in result.output
     assert "Armenia (absent" in result.output
+    lines = result.output.splitlines()
+    flat = " ".join(result.output.split())  # long sources are wrapped
     for path, source in scenario.sources.items():
-        assert f"  {readable_path(scenario, path)} " in result.output and source in result.output
-    assert "  members[Armenia].participation_changes[0] " in result.output
+        where = "  (top level)" if path == "scenario" else f"  {readable_path(scenario, path)}"
+        assert where in lines and " ".join(source.split()) in flat, path
+    # Every value under its source; dated facts say what their date rests on.
+    tajikistan = lines.index("  members[Tajikistan].ratification")
+    assert lines[tajikistan + 1].startswith("      source: assumption: the sources say only")
+    assert "      ratified_on = 2021-06-30 (assumed)" in lines[tajikistan:]
+    assert "      ratified_on = 2020-03-06 (known by then)" in lines
+    assert "      take_up_probability = 0.5" in lines
+    assert "      stance = { support = 0.8, abstain = 0.15, object = 0.05 }" not in lines  # its own source: a table
+    assert "      object = 0.05" in lines
     assert "Statuses:       partner: A partner is" in result.output and "\n                observer: " in result.output
     assert "Criteria:       A state must be a UN member" in result.output
     assert "Documents:      seed 000, seed 001, seed 002, seed 003, seed 004, docs/domain.md cited" in result.output
@@ -91,3 +101,44 @@ def test_readable_path_names_list_items():
     assert readable_path(scenario, "organization.bodies[0].calendar") == "organization.bodies[CSC].calendar"
     assert readable_path(scenario, "organization.review.stages[1]") == "organization.review.stages[1]"
     assert readable_path(scenario, "organization.statuses[1]") == "organization.statuses[observer]"
+
+
+def test_params_lists_every_value_by_the_path_a_sweep_takes():
+    result = CliRunner().invoke(main, ["params", "csto-2018"])
+    assert result.exit_code == 0, result.output
+    values = dict(line.split(" = ", 1) for line in result.output.splitlines() if " = " in line and line[0] != "#")
+    assert values["members[Tajikistan].ratification.stall_probability"] == "0.02"
+    assert values["members[Tajikistan].ratification.stages[parliament].delay.median_days"] == "240"
+    assert values["organization.consensus.rule"] == '"constructive_abstention"'
+    assert values["organization.agenda.take_up_probability"] == "0.5"
+    assert values["drivers[demand for peacekeeping cooperation].probability"] == "0.5"
+    assert values["candidates[Uzbekistan].application.probability"] == "0.5"
+    assert not any(path.endswith((".source", ".name", ".description")) for path in values)
+    numeric = CliRunner().invoke(main, ["params", "csto-2018", "--numeric"]).output
+    assert "organization.consensus.rule" not in numeric and "stall_probability = 0.02" in numeric
+
+
+def test_every_listed_path_reads_its_value_and_takes_it_back():
+    """For every bundled scenario: each path names the value listed, and a number set at a path validates (what
+    ``sweep --vary`` and ``sensitivity --param`` do with it)."""
+    from cstosim.analysis.parameters import parameters
+    from cstosim.scenario_files.paths import get_value, with_value
+
+    for name in cstosim.bundled_scenarios():
+        scenario = cstosim.load_scenario(name)
+        table = dict(scenario.source_table)
+        listed = parameters(scenario)
+        assert len({p.path for p in listed}) == len(listed), name
+        for parameter in listed:
+            assert get_value(table, parameter.path) == parameter.value, (name, parameter.path)
+            if parameter.numeric:
+                cstosim.parse_scenario(with_value(table, parameter.path, parameter.value), name)
+
+
+def test_a_listed_path_with_a_stage_name_sweeps_from_the_command_line(tmp_path):
+    path = "members[Tajikistan].ratification.stages[parliament].delay.median_days"
+    result = CliRunner().invoke(
+        main, ["sweep", "csto-2018", "-n", "20", "--seed", "1", "--workers", "1", "--vary", f"{path}=60,960"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "960" in result.output

@@ -56,7 +56,11 @@ def test_an_objection_and_an_absence_are_named_and_explain_the_outcome():
     assert "Supported: M2; objected: M0; absent: M1" in review.text
     assert "not granted: objection by M0" in review.text
     assert review.details["granted"] is False
-    assert "no status has been granted" in story.outcome.text
+    assert "No status has been granted" in story.outcome.text
+    (fate,) = story.outcome.candidates
+    assert fate.state == "not granted" and fate.text == "its request for observer status was not granted on " + (
+        f"{review.date} (objection by M0)"
+    )
 
 
 def test_inadmissible_candidate_is_explained_by_the_criteria():
@@ -123,9 +127,10 @@ def test_bundled_traces_tell_every_milestone_and_cite_every_rule(name):
         )
     applied = {key for event in story.events for key in event.rules}
     assert {"adoption", "entry_into_force"} <= applied
-    text = story.to_text()
-    for ratification in result.ratifications:
-        assert f"{result.date(ratification.day)}  {ratification.member} notifies" in text
+    text = " ".join(story.to_text().split())  # the sentences, as wrapped lines rejoined
+    for event in story.events[:-1]:
+        assert f"{event.date} {' '.join(event.text.split())}" in text
+    assert [fate.candidate for fate in story.outcome.candidates] == [c.name for c in scenario.candidates]
 
 
 def test_csto_trace_quotes_the_seeds_for_ratification_entry_into_force_and_consensus():
@@ -157,12 +162,14 @@ def test_a_changed_rule_changes_the_story():
 
 def test_cli_trace_formats():
     runner = CliRunner()
-    text = runner.invoke(main, ["trace", "--seed", "4"])
-    assert text.exit_code == 0, text.output
-    assert "Rules applied" in text.output and "[R1]" in text.output and "seeds/003_a4e74b3ecd1ffde4.txt" in text.output
+    cited = runner.invoke(main, ["trace", "--seed", "4", "--sources"])
+    assert cited.exit_code == 0, cited.output
+    assert "Rules applied" in cited.output and "[R1]" in cited.output
+    assert "seeds/003_a4e74b3ecd1ffde4.txt" in cited.output and "(source: " in cited.output
     markdown = runner.invoke(main, ["trace", "--seed", "4", "--format", "markdown"])
     assert markdown.output.startswith("# csto-2018") and "## What happened" in markdown.output
-    assert "| date | event | rules |" in markdown.output
+    assert "| date | event | rules | source |" in markdown.output and "## Rules applied" in markdown.output
+    assert "They require ratification." in markdown.output and "- **S1.** " in markdown.output
     data = json.loads(runner.invoke(main, ["trace", "csto-2024", "--seed", "4", "--format", "json"]).output)
     assert data["scenario"] == "csto-2024" and data["seed"] == 4 and data["replication"] == 0
     (ratification,) = [rule for rule in data["rules"] if rule["key"] == "ratification"]
@@ -172,5 +179,114 @@ def test_cli_trace_formats():
     assert data["events"][0]["kind"] == "adoption" and data["events"][0]["date"] == "2018-11-08"
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", event["date"]) for event in data["events"])
     assert {rule["key"] for rule in data["rules"]} >= {"adoption", "ratification", "entry_into_force", "consensus"}
-    plain = runner.invoke(main, ["trace", "--seed", "4", "--no-sources"])
-    assert "[R1]" not in plain.output and "source:" not in plain.output
+    assert data["outcome"]["candidates"][0].keys() == {"candidate", "status", "state", "text"}
+    for plain in (
+        runner.invoke(main, ["trace", "--seed", "4"]),
+        runner.invoke(main, ["trace", "--seed", "4", "--no-sources"]),
+    ):
+        assert "[R1]" not in plain.output and "source:" not in plain.output and "Rules applied" not in plain.output
+        assert "What happened" in plain.output and "Outcome by 2032-12-31" in plain.output
+
+
+def test_the_default_trace_is_short_events_then_the_outcome_of_every_candidate():
+    """What a student reads: no rules or quotes before the events, no source under every notification, and a line
+    for every candidate, including those that never applied."""
+    scenario = cstosim.load_scenario("csto-2024")
+    story = cstosim.trace(scenario, cstosim.run_replication(scenario, 3, 0), seed=3, replication=0)
+    short, cited = story.to_text().splitlines(), story.to_text(with_sources=True).splitlines()
+    first = short.index("What happened") + 1
+    assert first <= 4 and short[first].startswith("  2018-11-08  The CSTO adopts")
+    assert len(short) < len(cited) / 2 and max(len(line) for line in short) <= 100
+    outcome = short[short.index("Outcome by 2036-12-31") + 1 :]
+    assert outcome[0] == "  In force on 2021-06-30; the last notification needed was Tajikistan's."
+    assert "  - Uzbekistan (observer): did not apply." in outcome and "  - Iran (observer): did not apply." in outcome
+    # With sources, a source shared by several events is printed once, under the first.
+    assert sum("every member except Tajikistan had ratified" in line for line in cited) == 1  # five events, one source
+    assert cited.index("Rules applied (the [R] numbers above), each with its source and quotes") > cited.index(
+        "Outcome by 2036-12-31"
+    )
+
+
+def pending_scenario(**agenda):
+    """One candidate whose request reaches a deciding body that never takes it up."""
+    table = base_table(members=2, candidates=2)
+    table["organization"]["agenda"] = {"take_up_probability": 1e-9, **agenda}  # never, in practice
+    table["candidates"][1]["application"] = {"probability": 0.0}
+    return build(table)
+
+
+def test_the_outcome_says_what_became_of_each_candidate():
+    scenario = pending_scenario()
+    result = cstosim.run_replication(scenario, 1)
+    story = cstosim.trace(scenario, result)
+    pending, never = story.outcome.candidates
+    sessions = sum(1 for event in story.events if event.kind == "deferral")
+    assert sessions == 11  # one session a year from 2020 to 2030, none takes the request up
+    (applied,) = [event for event in story.events if event.kind == "application"]
+    assert applied.date == dt.date(2020, 8, 18)  # 30 days after entry into force on M1's notification (day 200)
+    assert pending.state == "pending" and pending.text == (
+        "its request for observer status (made on 2020-08-18) was still pending: 11 sessions without a decision"
+    )
+    assert never.state == "did not apply" and never.text == "did not apply"
+    assert "C1 (observer): did not apply." in story.to_text()
+
+
+@pytest.mark.parametrize(
+    ("source", "basis"),
+    [
+        ("public record: notified on 2019-05-02", "recorded"),
+        ("seed 003: the notification of 2019-05-02", "recorded"),
+        ("assumption: the sources say only that it had not ratified by mid-2020", "assumed"),
+        (
+            "seeds 000 and 003: not ratified by 2020; in force by 2024, so a date between is assumed",
+            "assumed",
+        ),
+        (
+            "seed 000 (2020-03-06): all had ratified; the day is not known, so the date of that statement is used",
+            "known by then",
+        ),
+        (
+            "approved in May 2020; the day is not known, so the last day of May is used (an upper bound)",
+            "known by then",
+        ),
+        (None, "no source given"),
+    ],
+)
+def test_a_date_from_the_file_is_labelled_by_what_its_source_says(source, basis):
+    table = base_table(members=2, candidates=0)
+    table["start"] = dt.date(2021, 1, 1)
+    table["members"][0]["ratification"] = {"ratified_on": dt.date(2020, 3, 6)}
+    if source is not None:
+        table["members"][0]["ratification"]["source"] = source
+    scenario = build(table)
+    result = cstosim.run_replication(scenario, 1)
+    story = cstosim.trace(scenario, result)
+    (event,) = [event for event in story.events if event.kind == "ratification" and event.details["member"] == "M0"]
+    assert event.details["date_basis"] == basis
+    assert "recorded fact" not in event.text
+    if basis == "known by then":
+        assert event.text.startswith("By this date M0 has notified") and "on this date or earlier" in event.text
+    else:
+        assert {"recorded": "(a recorded date)", "assumed": "(an assumed date", "no source given": "without a source"}[
+            basis
+        ] in event.text
+    (simulated,) = [event for event in story.events if event.kind == "ratification" and event.details["member"] == "M1"]
+    assert "date_basis" not in simulated.details and "date" not in simulated.text.partition(":")[0]
+    labels = [text.get_text() for text in cstosim.timeline(scenario, result).axes[0].texts]
+    short = {"recorded": "(recorded)", "assumed": "(assumed)", "known by then": "by 2020-03-06 (known by then)"}
+    assert any(short.get(basis, "(no source)") in label for label in labels), labels
+
+
+def test_csto_2024_labels_the_assumed_and_the_statement_dates_and_the_recorded_events():
+    scenario = cstosim.load_scenario("csto-2024")
+    story = cstosim.trace(scenario, cstosim.run_replication(scenario, 3, 0))
+    notifications = {e.details["member"]: e for e in story.events if e.kind == "ratification"}
+    assert notifications["Tajikistan"].details["date_basis"] == "assumed"
+    assert "(an assumed date, not a recorded one)" in notifications["Tajikistan"].text
+    for member in ("Armenia", "Belarus", "Kazakhstan", "Kyrgyzstan", "Russia"):
+        assert notifications[member].details["date_basis"] == "known by then", member
+        assert notifications[member].text.startswith(f"By this date {member} has notified")
+    (request,) = [e for e in story.events if e.kind == "application"]
+    assert request.details["date_basis"] == "recorded" and "(a recorded date)" in request.text
+    absent = next(e for e in story.events if e.kind == "participation")
+    assert absent.date == dt.date(2023, 11, 23) and "(a recorded date)" in absent.text

@@ -23,9 +23,11 @@ What each command does, with the same options (workers, Dask, results folders, r
 Teaching: one replication told and drawn, runs side by side, a self-contained HTML page::
 
     result = cstosim.run_replication(scenario, seed=1, replication=0)   # one replication: milestones and log
-    story = cstosim.trace(scenario, result)                    # told with cited rules: story.to_text()
+    story = cstosim.trace(scenario, result)                    # told: story.to_text(), with_sources=True cites
+    found = cstosim.find_replication(scenario, 1, "granted")   # the first replication where a status is granted
     cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
     cstosim.compare({"a": table_a, "b": table_b}); cstosim.plot_compare({"a": table_a, "b": table_b})
+    cstosim.readable(cstosim.compare({"a": table_a}))           # percentages and dates, for reading
     cstosim.write_report(scenario, Path("report.html"), replications=1000, seed=1)
 
 What drives the outcome, and what comes next given the record, as objects to explore::
@@ -45,6 +47,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from cstosim.analysis.narration import Trace, trace
+from cstosim.analysis.search import find_replication
 from cstosim.analysis.summary import Summary, summarize
 from cstosim.analysis.sweeps import plot_sweep, sweep_summary
 from cstosim.api import (
@@ -74,6 +77,7 @@ if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see
     from cstosim.analysis import plots
     from cstosim.analysis.calibration import calibration_table
     from cstosim.analysis.compare import compare, plot_compare
+    from cstosim.analysis.display import readable
     from cstosim.analysis.forecast_report import ForecastSummary, summarize_forecast
     from cstosim.analysis.report import build_report, render_report, write_report
     from cstosim.analysis.timeline import process_diagram, timeline
@@ -86,6 +90,7 @@ _LAZY = {
     "ForecastSummary": ("cstosim.analysis.forecast_report", "ForecastSummary"),
     "summarize_forecast": ("cstosim.analysis.forecast_report", "summarize_forecast"),
     "compare": ("cstosim.analysis.compare", "compare"),
+    "readable": ("cstosim.analysis.display", "readable"),
     "plot_compare": ("cstosim.analysis.compare", "plot_compare"),
     "build_report": ("cstosim.analysis.report", "build_report"),
     "render_report": ("cstosim.analysis.report", "render_report"),
@@ -134,6 +139,7 @@ __all__ = [
     "calibration_table",
     "compare",
     "estimate",
+    "find_replication",
     "forecast",
     "load_record",
     "load_scenario",
@@ -145,6 +151,7 @@ __all__ = [
     "plot_sweep",
     "plots",
     "process_diagram",
+    "readable",
     "render_report",
     "run",
     "run_forecast",

@@ -2,7 +2,9 @@
 
 ``build_report`` runs the replications and gathers everything a page needs; ``render_report`` fills the
 jinja2 template shipped in ``cstosim/analysis/templates/report.html.j2`` (CSS inline, every image a base64
-PNG, no script and no network access); ``write_report`` writes the page whole or not at all.
+PNG, no script and no network access); ``write_report`` writes the page whole or not at all. The page reads on
+a phone as on a desktop: below 640 px its tables stack one row to a block and the two wide figures scroll
+sideways in their frame, so the page is never wider than the screen.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+from collections import Counter
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -20,13 +23,15 @@ from matplotlib.figure import Figure
 
 from cstosim.analysis import plots
 from cstosim.analysis.narration import Trace, readable_path, trace
+from cstosim.analysis.narration.events import words
+from cstosim.analysis.parameters import SourcedTable, parameter_tables
 from cstosim.analysis.summary import Summary, summarize
 from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import run_replication
 from cstosim.experiments.files import atomic_path
 from cstosim.experiments.runs import run_replications
 from cstosim.experiments.store import package_version
-from cstosim.model.citations import Document
+from cstosim.model.citations import Document, date_basis
 from cstosim.model.scenario import Scenario
 
 
@@ -52,6 +57,8 @@ class Report:
     sources: tuple[tuple[str, str], ...]  # (where in the scenario file, source text), in file order
     documents: tuple[Document, ...]  # the catalogued documents the scenario's sources cite
     created: dt.datetime
+    parameters: tuple[SourcedTable, ...] = ()  # every value the file sets, under the source that covers it
+    why_example: str = ""  # why this replication is the example (chosen by outcome, or asked for)
 
 
 def png(figure: Figure) -> str:
@@ -61,20 +68,24 @@ def png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def example_replication(table: pd.DataFrame) -> int:
-    """The first replication that grants a status, else the first that reaches entry into force, else 0."""
-    for column in ("first_grant", "entry_into_force"):
+def example_replication(table: pd.DataFrame) -> tuple[int, str]:
+    """The replication that shows the process at work, and why: the first that grants a status, else the first
+    that reaches entry into force, else 0. A worked example in which nothing happens teaches nothing."""
+    for column, what in (
+        ("first_grant", "a status is granted"),
+        ("entry_into_force", "the instrument enters into force"),
+    ):
         reached = table.index[table[column].notna()]
         if len(reached):
-            return int(table.loc[reached[0], "replication"])
-    return 0
+            return int(table.loc[reached[0], "replication"]), f"the first of this run in which {what}"
+    return 0, "no replication of this run reaches entry into force: the first is shown"
 
 
 def build_report(scenario: Scenario, *, replications: int, seed: int, example: int | None = None) -> Report:
     """Run ``replications`` replications with root ``seed`` and gather the page's content."""
     table = run_replications(scenario, replications, seed)
     summary = summarize(scenario, table)
-    chosen = example_replication(table) if example is None else example
+    chosen, why = example_replication(table) if example is None else (example, "the one asked for (--example)")
     result = run_replication(scenario, seed, chosen)
     story = trace(scenario, result, seed=seed, replication=chosen)
     notes: list[str] = []
@@ -102,6 +113,8 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
         sources=tuple((readable_path(scenario, path), text) for path, text in scenario.sources.items()),
         documents=tuple(document for document in scenario.documents.documents if document in cited),
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        parameters=parameter_tables(scenario, compact=True),
+        why_example=why,
     )
 
 
@@ -118,7 +131,7 @@ def _plots(scenario: Scenario, table: pd.DataFrame, summary: Summary, notes: lis
             )
         )
     elif len(in_force) == 1:
-        why = "it needs no ratification" if not scenario.instrument.requires_ratification else "its dates are recorded"
+        why = "it needs no ratification" if not scenario.instrument.requires_ratification else _file_dates(scenario)
         notes.append(
             f"The instrument enters into force on {summary.entry_into_force.median} in every replication reaching "
             f"it ({why}), so its distribution is not plotted."
@@ -152,6 +165,18 @@ def _plots(scenario: Scenario, table: pd.DataFrame, summary: Summary, notes: lis
     return images
 
 
+def _file_dates(scenario: Scenario) -> str:
+    """Why entry into force never moves when every notification date is in the file, saying what the dates rest on
+    (recorded, assumed, known by then), so that an assumed date never reads as a fact."""
+    bases = Counter(
+        date_basis(scenario.sources.get(f"members[{index}].ratification"))
+        for index, member in enumerate(scenario.members)
+        if member.ratification is not None and member.ratification.ratified_on is not None
+    )
+    kinds = ", ".join(f"{count} {basis.value}" for basis, count in bases.items())
+    return f"every notification date is set in the scenario file: {kinds}"
+
+
 def render_report(report: Report) -> str:
     """The report as one HTML page."""
     environment = jinja2.Environment(
@@ -163,11 +188,14 @@ def render_report(report: Report) -> str:
     )
     environment.filters["percent"] = lambda value: f"{value:.1%}"
     environment.filters["date"] = lambda value: "-" if value is None else str(value)
+    environment.filters["words"] = words
     rule_numbers = {rule.key: number for number, rule in enumerate(report.trace.rules, start=1)}
     return environment.get_template("report.html.j2").render(
         report=report,
         scenario=report.scenario,
         summary=report.summary,
+        events=[event for event in report.trace.events if event.kind != "horizon"],  # the outcome says it
+        value_count=sum(len(table.parameters) for table in report.parameters),
         rule_numbers=rule_numbers,
         last_ratifiers=sorted(report.summary.last_ratifier.items(), key=lambda item: -item[1].estimate),
         version=_version(),

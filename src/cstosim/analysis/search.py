@@ -6,6 +6,8 @@ explorer and in Python:
 * ``granted`` -- some candidate is granted a status by the horizon;
 * ``granted:NAME`` -- candidate NAME is granted the status it seeks;
 * ``objects:MEMBER`` -- member state MEMBER objects at some review;
+* ``deferred`` -- a session of the deciding body leaves a request pending (the agenda at work);
+  ``deferred:NAME`` -- candidate NAME's request;
 * ``never-in-force`` -- the instrument does not enter into force by the horizon.
 
 Names are matched without regard to case. ``find_replication(scenario, seed, where)`` runs replications
@@ -18,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cstosim.analysis.narration.rules import possessive
 from cstosim.engine import events as e
 from cstosim.engine import run_replication
 from cstosim.engine.result import ReplicationResult
 from cstosim.model.rules import Vote
 from cstosim.model.scenario import Scenario
 
-WHERE_SYNTAX = "granted, granted:CANDIDATE, objects:MEMBER or never-in-force"
+WHERE_SYNTAX = "granted, granted:CANDIDATE, objects:MEMBER, deferred, deferred:CANDIDATE or never-in-force"
 DEFAULT_LIMIT = 1000
 
 
@@ -34,7 +37,7 @@ class ConditionError(ValueError):
 
 @dataclass(frozen=True)
 class Condition:
-    """Something a replication may show: ``kind`` is granted, objects or never-in-force; ``name`` whom."""
+    """Something a replication may show: ``kind`` is granted, objects, deferred or never-in-force; ``name`` whom."""
 
     kind: str
     name: str | None = None
@@ -50,6 +53,9 @@ class Condition:
             return "a status is granted" if self.name is None else f"{self.name} is granted its status"
         if self.kind == "objects":
             return f"{self.name} objects at a review"
+        if self.kind == "deferred":
+            whose = "a request" if self.name is None else f"{possessive(self.name)} request"
+            return f"a session leaves {whose} pending"
         return "the instrument never enters into force"
 
     def first_event(self, result: ReplicationResult) -> int | None:
@@ -62,7 +68,12 @@ class Condition:
         for index, entry in enumerate(result.log):
             granted = isinstance(entry, e.Granted) and self.name in (None, entry.candidate)
             objected = isinstance(entry, e.Reviewed) and self.name in entry.members_voting(Vote.OBJECT)
-            if (self.kind == "granted" and granted) or (self.kind == "objects" and objected):
+            deferred = isinstance(entry, e.Deferred) and self.name in (None, entry.candidate)
+            if (
+                (self.kind == "granted" and granted)
+                or (self.kind == "objects" and objected)
+                or (self.kind == "deferred" and deferred)
+            ):
                 return index
         return None
 
@@ -71,11 +82,12 @@ def parse_condition(text: str, scenario: Scenario) -> Condition:
     """The condition written in ``text``; ``ConditionError`` (one line, with what is allowed) if there is none."""
     kind, colon, name = (part.strip() for part in text.strip().partition(":"))
     kind = kind.lower()
-    if kind in ("granted", "never-in-force") and not colon:
+    if kind in ("granted", "deferred", "never-in-force") and not colon:
         return Condition(kind)
-    if kind in ("granted", "objects"):
-        names = [c.name for c in scenario.candidates] if kind == "granted" else [m.name for m in scenario.members]
-        what = "candidate" if kind == "granted" else "member state"
+    if kind in ("granted", "objects", "deferred"):
+        by_candidate = kind != "objects"
+        names = [c.name for c in scenario.candidates] if by_candidate else [m.name for m in scenario.members]
+        what = "candidate" if by_candidate else "member state"
         if not name:
             raise ConditionError(f"{text!r}: give a {what} after '{kind}:' (in {scenario.name}: {_list(names)})")
         for known in names:

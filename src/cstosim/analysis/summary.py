@@ -58,6 +58,19 @@ class Summary:
         json_ready: dict[str, Any] = jsonable(asdict(self))
         return json_ready
 
+    def _repr_html_(self) -> str:  # a notebook shows tables of percentages and dates, not the dataclass
+        from cstosim.analysis.display import summary_html
+
+        return summary_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from cstosim.analysis.display import summary_markdown
+
+        return summary_markdown(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's plain text: the tables too
+        printer.text(self._repr_markdown_())
+
 
 def summarize(scenario: Scenario, table: pd.DataFrame) -> Summary:
     """The figures ``cstosim run`` prints and writes, from a replication table."""

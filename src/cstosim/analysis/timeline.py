@@ -27,6 +27,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from cstosim.engine import events as e
 from cstosim.engine.result import ReplicationResult
+from cstosim.model.citations import DateBasis, date_basis
 from cstosim.model.rules import notifications_for_entry_into_force
 from cstosim.model.scenario import ConsensusRule, EntryIntoForceRule, Participation, Scenario
 
@@ -37,6 +38,13 @@ _GREEN = "#2e8b57"
 _RED = "#c0392b"
 _GREY = "#8d99ae"
 _DARK = "#333333"
+# How a notification date from the scenario file is labelled, by what its source says (``date_basis``).
+_BASIS_LABELS = {
+    DateBasis.RECORDED: "recorded",
+    DateBasis.ASSUMED: "assumed",
+    DateBasis.KNOWN_BY: "known by then",
+    DateBasis.UNSOURCED: "no source",
+}
 
 
 def history_so_far(result: ReplicationResult, upto: int) -> ReplicationResult:
@@ -121,11 +129,15 @@ def timeline(
             axes.barh(row, num(ratification.day) - start, left=start, height=0.5, color=_BLUE, zorder=2)
             for day in stage_ends.get(member, []):
                 axes.plot([num(day)] * 2, [row - 0.25, row + 0.25], color="white", linewidth=1.5, zorder=3)
-            known = " (recorded)" if ratification.known else ""
+            date = f"{result.date(ratification.day)}"
+            if ratification.known:  # a date from the file: say what its source makes of it
+                basis = date_basis(scenario.sources.get(f"members[{members.index(member)}].ratification"))
+                date = f"by {date}" if basis is DateBasis.KNOWN_BY else date
+                date += f" ({_BASIS_LABELS[basis]})"
             axes.text(
                 num(ratification.day) + 8,
                 row,
-                f"#{ratification.notification_number} {result.date(ratification.day)}{known}",
+                f"#{ratification.notification_number} {date}",
                 va="center",
                 fontsize=8,
                 color=_DARK,
@@ -232,7 +244,7 @@ def timeline(
     if result.adoption is not None:
         axes.axvline(num(adoption_day), color=_DARK, linewidth=1, linestyle=":", zorder=1)
         axes.text(num(adoption_day), -1.15, f" adoption {result.date(adoption_day)}", fontsize=8, va="center")
-    if first_day < 0:  # the scenario starts after the adoption: what lies before the start is recorded fact
+    if first_day < 0:  # the scenario starts after the adoption: dates before the start come from the file
         axes.axvline(num(0), color=_GREY, linewidth=1, linestyle="-.", zorder=1)
         axes.text(num(0), -1.15, f" simulation starts {result.start}", fontsize=8, va="center", color=_GREY)
     if result.entry_into_force is not None:

@@ -7,7 +7,7 @@ import click
 from cstosim.cli.analysis_commands import calibrate, forecast, sensitivity
 from cstosim.cli.experiments import plot, sweep
 from cstosim.cli.explore import explore
-from cstosim.cli.scenario_commands import new, scenarios, schema, validate
+from cstosim.cli.scenario_commands import new, params, scenarios, schema, validate
 from cstosim.cli.simulate import run
 from cstosim.cli.teaching import report, trace
 
@@ -18,7 +18,7 @@ def main() -> None:
     """Simulate how the CSTO (or an organization like it) grants partner and observer statuses."""
 
 
-for command in (run, validate, scenarios, new, schema, trace, report, explore):
+for command in (run, validate, scenarios, params, new, schema, trace, report, explore):
     main.add_command(command)
 for command in (plot, sweep):
     main.add_command(command)

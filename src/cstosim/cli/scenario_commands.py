@@ -1,15 +1,17 @@
-"""``cstosim validate``, ``scenarios``, ``new`` and ``schema``: checking, listing, starting and editing scenarios."""
+"""``cstosim validate``, ``scenarios``, ``params``, ``new`` and ``schema``: checking, listing, reading, starting and
+editing scenarios."""
 
 from __future__ import annotations
 
 import json
 import re
+import textwrap
 from importlib.resources import files
 from pathlib import Path
 
 import click
 
-from cstosim.cli.common import UserError, load
+from cstosim.cli.common import UserError, load, scenario_argument
 from cstosim.model.scenario import MemberState, Scenario
 from cstosim.scenario_files import ScenarioError, bundled_scenarios, load_scenario
 from cstosim.scenario_files.loader import SOURCES_FILE
@@ -51,7 +53,8 @@ def scenarios(show: str | None) -> None:
 
 
 def describe(scenario: Scenario) -> str:
-    """A scenario in plain text: what it is, its main rules and parties, then every source it gives."""
+    """A scenario in plain text: what it is, its main rules and parties, then every value it sets under the source
+    that covers it (dated facts say what their date rests on: recorded, assumed, known by then)."""
     org, instrument = scenario.organization, scenario.instrument
     eif = instrument.entry_into_force
     rule = eif.rule.value + (f" ({eif.notifications_required})" if eif.notifications_required else "")
@@ -77,14 +80,52 @@ def describe(scenario: Scenario) -> str:
         f"Candidates:     {', '.join(f'{c.name} ({c.status})' for c in scenario.candidates) or 'none'}",
         *_descriptions(scenario),
         "",
-        "Sources (where in the file: source)",
+        "Values and their sources (where in the file; its source; the values it covers)",
     ]
-    from cstosim.analysis.narration import readable_path
+    from cstosim.analysis.parameters import parameter_tables
 
-    paths = {path: readable_path(scenario, path) for path in scenario.sources}
-    width = max((len(path) for path in paths.values()), default=0)
-    lines += [f"  {paths[path]:<{width}}  {text}" for path, text in scenario.sources.items()]
+    for table in parameter_tables(scenario, compact=True):
+        lines.append(f"  {table.path or '(top level)'}")
+        lines += _wrapped(f"source: {table.source or 'none given'}", "      ", "        ")
+        lines += [f"      {table.key(parameter)} = {parameter.label}" for parameter in table.parameters]
     return "\n".join(lines)
+
+
+def _wrapped(text: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest, break_long_words=False)
+
+
+WIDTH = 100  # long sources wrap here, so that a terminal shows the values under them
+
+
+@click.command()
+@scenario_argument()
+@click.option("--numeric", is_flag=True, help="Only numbers: the parameters sensitivity --param can vary.")
+def params(scenario: str, numeric: bool) -> None:
+    """List the parameters of SCENARIO with their values and sources, by the paths sweep --vary, sensitivity
+    --param and what-if files use."""
+    from cstosim.analysis.parameters import parameter_tables
+
+    model = load(scenario)
+    tables = parameter_tables(model)
+    count = sum(1 for table in tables for p in table.parameters if p.numeric or not numeric)
+    lines = _wrapped(
+        f"{model.name}: {count} {'numeric ' if numeric else ''}values set in the file, each under the source that "
+        f"covers it. Vary one with `cstosim sweep {scenario} --vary PATH=V1,V2`, a number over a range with "
+        f"`cstosim sensitivity {scenario} --param PATH=LOW:HIGH`, or set it in a what-if file (`cstosim new NAME "
+        f"--extends {scenario}`). Keys the file leaves at their default can be set the same way (the scenario "
+        "file reference lists them).",
+        "",
+        "",
+    )
+    for table in tables:
+        shown = [p for p in table.parameters if p.numeric or not numeric]
+        if not shown:
+            continue
+        lines += ["", f"# {table.path or '(top level)'}"]
+        lines += _wrapped(f"source: {table.source or 'none given'}", "#   ", "#   ")
+        lines += [f"{p.path} = {p.text}" + (f"  # {p.basis.value}" if p.basis else "") for p in shown]
+    click.echo("\n".join(lines))
 
 
 def _descriptions(scenario: Scenario) -> list[str]:

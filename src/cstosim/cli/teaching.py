@@ -31,14 +31,20 @@ from cstosim.experiments.plan import fresh_seed
     show_default=True,
     help="text for the terminal, markdown for documents, json for programs.",
 )
-@click.option("--sources/--no-sources", default=True, show_default=True, help="Text format: show rules and sources.")
+@click.option(
+    "--sources/--no-sources",
+    default=False,
+    show_default=True,
+    help="Text format: add the rules each event applied, the source of every parameter, and the rules with their "
+    "sources and quotes (markdown and json always have them).",
+)
 @click.option(
     "--where",
     "where",
     multiple=True,
     metavar="CONDITION",
     help="Tell the first replication (from --replication on) where CONDITION holds: granted, granted:CANDIDATE, "
-    "objects:MEMBER or never-in-force. Repeat to require several.",
+    "objects:MEMBER, deferred, deferred:CANDIDATE or never-in-force. Repeat to require several.",
 )
 @click.option(
     "--limit",
@@ -56,7 +62,8 @@ def trace(
     where: tuple[str, ...],
     limit: int,
 ) -> None:
-    """Tell one replication of SCENARIO as dated events, citing the source of every rule applied."""
+    """Tell one replication of SCENARIO: its dated events, then what became of each candidate (--sources: with the
+    rules applied and their sources)."""
     from cstosim.analysis.narration import trace as tell
     from cstosim.analysis.search import ConditionError, find_replication
     from cstosim.engine import run_replication
@@ -75,6 +82,8 @@ def trace(
         result = run_replication(model, seed, replication)
     story = tell(model, result, seed=seed, replication=replication)
     click.echo(story.render(output_format, with_sources=sources))
+    if output_format == "text" and not sources:
+        click.echo("(--sources adds the rules each event applied, with their sources and quotes)", err=True)
 
 
 @click.command()

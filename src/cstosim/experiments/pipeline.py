@@ -13,6 +13,7 @@ equals an uninterrupted one.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import sys
 import time
@@ -76,9 +77,21 @@ class RunReport:
 
 def progress_bar(total: int, enabled: bool, initial: int = 0) -> Any:
     """A tqdm bar counting replications, with rate and ETA (a widget in Jupyter when ipywidgets is there)."""
-    from tqdm.auto import tqdm
+    # tqdm.auto warns on import in a notebook without ipywidgets, even for a bar that stays hidden: take it only
+    # for a bar that shows, and only where the widget can be drawn; otherwise the text bar.
+    if enabled and _has_widgets():
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
 
     return tqdm(total=total, initial=initial, unit="rep", unit_scale=True, disable=not enabled, file=sys.stderr)
+
+
+def _has_widgets() -> bool:
+    try:
+        return importlib.util.find_spec("ipywidgets") is not None
+    except ValueError:  # in sys.modules without a spec: its import was blocked
+        return False
 
 
 def terminal_progress(quiet: bool) -> bool:

@@ -35,6 +35,7 @@ SEARCH_LIMIT = 1000
 FIND_KINDS = {
     "a status is granted": "granted",
     "a member state objects": "objects",
+    "a session leaves a request pending": "deferred",
     "the instrument never enters into force": "never-in-force",
 }
 ANY_CANDIDATE = "any candidate"
@@ -280,7 +281,7 @@ def Finder(scenario: Scenario, seed: int, on_found: Callable[[int, int | None], 
     kind = FIND_KINDS[kind_label]
     names = (
         [ANY_CANDIDATE] + [c.name for c in scenario.candidates]
-        if kind == "granted"
+        if kind in ("granted", "deferred")  # whose request: a candidate's
         else [m.name for m in scenario.members]
     )
     chosen = who if who in names else (names[0] if names else "")

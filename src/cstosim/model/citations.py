@@ -164,3 +164,39 @@ def _numbers(listed: str) -> Iterator[str]:
         else:
             for value in range(int(first), int(last) + 1):
                 yield f"{value:0{len(first)}d}"
+
+
+class DateBasis(StrEnum):
+    """What a date written in a scenario file (a ``ratified_on``, a request's ``on``) rests on, read from its source.
+
+    The label a trace, a timeline or a report puts on such a date, so that an assumption never reads as a fact.
+    """
+
+    RECORDED = "recorded"  # the source is the public record or a document: the date happened
+    ASSUMED = "assumed"  # the source says the date is an assumption
+    KNOWN_BY = "known by then"  # the date of a statement that says it had happened: an upper bound
+    UNSOURCED = "no source given"  # the file gives the date without a source
+
+
+# A source that takes the date of a statement (or a report, an article) for the event, or calls its date an upper
+# bound: the event happened on that date or before it.
+_KNOWN_BY = re.compile(
+    r"\bdate of (?:that|the|this) (?:statement|report|article|announcement)\b[^.;]*\bused\b|\bupper bound\b",
+    re.IGNORECASE,
+)
+# A source that starts with "assumption", or says that the date is assumed.
+_ASSUMED = re.compile(r"^\s*assumption\b|\bis assumed\b|\bassumed date\b", re.IGNORECASE)
+
+
+def date_basis(source: str | None) -> DateBasis:
+    """How far a date with this source is a fact: ``KNOWN_BY`` if the source says the date is that of a statement
+    (``"... so the date of that statement is used"``) or an upper bound, ``ASSUMED`` if it starts with
+    ``assumption`` or says the date is assumed, ``UNSOURCED`` without a source, else ``RECORDED`` (public record,
+    a document)."""
+    if not source or not source.strip():
+        return DateBasis.UNSOURCED
+    if _KNOWN_BY.search(source):
+        return DateBasis.KNOWN_BY
+    if _ASSUMED.search(source):
+        return DateBasis.ASSUMED
+    return DateBasis.RECORDED

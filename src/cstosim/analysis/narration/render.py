@@ -1,17 +1,23 @@
 """A told replication (``Trace``) and its renderings: text for the terminal, markdown for documents, json for programs.
 
-Rules are numbered in the order the trace states them (R1, R2, ...), and every event refers to the rules it
-applied by those numbers; quotes are shown with the file they come from, so that a reader can check them.
+The text is short by default, for a student: the dated events in sentences, then the outcome, candidate by
+candidate. With sources (``cstosim trace --sources``), and always in markdown and json, every event also names
+the rules it applied by number (R1, R2, ..., in the order the trace states them) and the source of the parameter
+that produced it, and the rules follow with their sources and quotes (each with the file it comes from, so that a
+reader can check it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from cstosim.analysis.narration.events import Outcome, TraceEvent
+import pandas as pd
+
+from cstosim.analysis.narration.events import Outcome, TraceEvent, words
 from cstosim.analysis.narration.rules import Rule
 
 FORMATS = ("text", "markdown", "json")
@@ -39,13 +45,15 @@ class Trace:
         raise KeyError(f"no rule {key!r} in this trace (rules: {', '.join(r.key for r in self.rules)})")
 
     @property
-    def heading(self) -> str:
-        which = ""
-        if self.seed is not None:
-            which = f"replication {self.replication or 0} of seed {self.seed}"
-        return f"{self.scenario}: {self.title}" + (f" ({which})" if which else "")
+    def which(self) -> str:
+        """Which replication this is (``replication 3 of seed 1``), or ``""`` if the trace was not told so."""
+        return "" if self.seed is None else f"replication {self.replication or 0} of seed {self.seed}"
 
-    def to_text(self, with_sources: bool = True) -> str:
+    @property
+    def heading(self) -> str:
+        return f"{self.scenario}: {self.title}" + (f" ({self.which})" if self.which else "")
+
+    def to_text(self, with_sources: bool = False) -> str:
         return to_text(self, with_sources)
 
     def to_markdown(self) -> str:
@@ -54,10 +62,20 @@ class Trace:
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The events as a table, one row each: ``date``, ``kind``, ``text``, ``rules`` (their keys), then each
+        event's details as columns (``member``, ``candidate``, ``votes``, ``granted``, ``reason``, ``date_basis``...;
+        missing where an event has none), to pick out, say, the reviews and their votes."""
+        rows = [
+            {"date": pd.Timestamp(e.date), "kind": e.kind, "text": e.text, "rules": list(e.rules), **e.details}
+            for e in self.events
+        ]
+        return pd.DataFrame.from_records(rows)
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
-    def render(self, format: str = "text", with_sources: bool = True) -> str:
+    def render(self, format: str = "text", with_sources: bool = False) -> str:
         if format == "text":
             return self.to_text(with_sources)
         if format == "markdown":
@@ -71,23 +89,50 @@ def _rule_numbers(trace: Trace) -> dict[str, int]:
     return {rule.key: number for number, rule in enumerate(trace.rules, start=1)}
 
 
-def to_text(trace: Trace, with_sources: bool = True) -> str:
+def _told(trace: Trace) -> tuple[TraceEvent, ...]:
+    """The events a reader follows: the horizon's event repeats the outcome, which the renderings give apart."""
+    return tuple(event for event in trace.events if event.kind != "horizon")
+
+
+WIDTH = 100  # text lines wrap here, continued under the event's sentence, so that a terminal shows columns
+
+
+def _wrapped(first: str, text: str, indent: int) -> list[str]:
+    lines = textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=" " * indent, break_long_words=False)
+    return lines or [first]
+
+
+def to_text(trace: Trace, with_sources: bool = False) -> str:
+    """The story for a terminal: the dated events in sentences, then the outcome, candidate by candidate.
+
+    ``with_sources`` adds, to each event, the rules it applied ([R1] ...) and the source of the parameter that
+    produced it (each source once), and after the outcome the rules themselves with their sources and quotes.
+    """
     numbers = _rule_numbers(trace)
-    lines = [trace.heading, ""]
+    lines = _wrapped("", f"{trace.scenario}: {trace.title}", 2)
+    if trace.which:
+        lines.append(trace.which[:1].upper() + trace.which[1:])
+    lines += ["", "What happened"]
+    shown: set[str] = set()
+    for event in _told(trace):
+        refs = ""
+        if with_sources and event.rules:
+            refs = "  " + " ".join(f"[R{n}]" for n in sorted(numbers[key] for key in event.rules))
+        lines += _wrapped(f"  {event.date:%Y-%m-%d}  ", event.text + refs, 14)
+        if with_sources and event.source and event.source not in shown:
+            shown.add(event.source)
+            lines += _wrapped(" " * 14, f"(source: {event.source})", 15)
+    lines += ["", f"Outcome by {trace.horizon}"]
+    lines += _wrapped("  ", trace.outcome.instrument, 4)
+    for fate in trace.outcome.candidates:
+        lines += _wrapped("  - ", f"{fate.candidate} ({words(fate.status)}): {fate.text}.", 4)
     if with_sources:
-        lines.append("Rules applied")
+        lines += ["", "Rules applied (the [R] numbers above), each with its source and quotes"]
         for number, rule in enumerate(trace.rules, start=1):
-            lines.append(f"  [R{number}] {rule.title}: {rule.statement}")
-            lines.append(f"        source: {rule.citation.source}")
+            lines += _wrapped(f"  [R{number}] ", f"{rule.title}: {rule.statement}", 7)
+            lines += _wrapped(" " * 7, f"source: {rule.citation.source}", 9)
             for quote in rule.citation.quotes:
-                lines.append(f'        {quote.file}: "{quote.text}"')
-        lines += ["", "What happened"]
-    for event in trace.events:
-        refs = " ".join(f"[R{n}]" for n in sorted(numbers[key] for key in event.rules)) if with_sources else ""
-        lines.append(f"  {event.date:%Y-%m-%d}  {event.text}" + (f"  {refs}" if refs else ""))
-        if with_sources and event.source:
-            lines.append(f"              (parameter source: {event.source})")
-    lines += ["", "Outcome", f"  {trace.outcome.text}"]
+                lines += _wrapped(" " * 7, f'{quote.file}: "{quote.text}"', 9)
     return "\n".join(lines)
 
 
@@ -95,20 +140,37 @@ def _md(text: str) -> str:
     return text.replace("*", r"\*").replace("_", r"\_")
 
 
+def _cell(text: str) -> str:
+    return _md(text).replace("|", "/")
+
+
 def to_markdown(trace: Trace) -> str:
+    """The whole story for a document: the events with the rules they applied and their sources (numbered, each
+    once), the outcome, then the rules with their sources and quotes."""
     numbers = _rule_numbers(trace)
-    lines = [f"# {trace.heading}", "", "## Rules applied", ""]
+    sources: dict[str, int] = {}
+    lines = [f"# {trace.heading}", "", "## What happened", "", "| date | event | rules | source |", "|---|---|---|---|"]
+    for event in _told(trace):
+        refs = ", ".join(f"R{n}" for n in sorted(numbers[key] for key in event.rules))
+        source = ""
+        if event.source:
+            source = f"S{sources.setdefault(event.source, len(sources) + 1)}"
+        lines.append(f"| {event.date:%Y-%m-%d} | {_cell(event.text)} | {refs} | {source} |")
+    lines += ["", f"## Outcome by {trace.horizon}", "", _md(trace.outcome.instrument), ""]
+    lines += [
+        f"- **{_md(fate.candidate)}** ({words(fate.status)}): {_md(fate.text)}." for fate in trace.outcome.candidates
+    ]
+    lines += ["", "## Rules applied", ""]
     for number, rule in enumerate(trace.rules, start=1):
         lines.append(f"**R{number}. {rule.title}.** {_md(rule.statement)}  ")
         lines.append(f"*Source:* {_md(rule.citation.source)}")
         for quote in rule.citation.quotes:
             lines.append(f'> `{quote.file}`: "{_md(quote.text)}"')
         lines.append("")
-    lines += ["## What happened", "", "| date | event | rules |", "|---|---|---|"]
-    for event in trace.events:
-        refs = ", ".join(f"R{n}" for n in sorted(numbers[key] for key in event.rules))
-        lines.append(f"| {event.date:%Y-%m-%d} | {_md(event.text).replace('|', '/')} | {refs} |")
-    lines += ["", "## Outcome", "", trace.outcome.text, ""]
+    if sources:
+        lines += ["## Sources of the events' parameters", ""]
+        lines += [f"- **S{number}.** {_md(text)}" for text, number in sources.items()]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -152,6 +214,11 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             "last_ratifier": trace.outcome.last_ratifier,
             "not_ratified": list(trace.outcome.not_ratified),
             "grants": [{"candidate": c, "status": s, "date": date(d)} for c, s, d in trace.outcome.grants],
+            "candidates": [
+                {"candidate": fate.candidate, "status": fate.status, "state": fate.state, "text": fate.text}
+                for fate in trace.outcome.candidates
+            ],
+            "instrument": trace.outcome.instrument,
             "text": trace.outcome.text,
         },
     }

@@ -18,6 +18,7 @@ from cstosim.model.rules import notifications_for_entry_into_force
 from cstosim.model.scenario import (
     ConsensusPolicy,
     ConsensusRule,
+    Driver,
     EntryIntoForceRule,
     Membership,
     Participation,
@@ -61,13 +62,14 @@ def readable_path(scenario: Scenario, path: str) -> str:
         "candidates": [candidate.name for candidate in scenario.candidates],
         "organization.bodies": [body.id for body in scenario.organization.bodies],
         "organization.statuses": [definition.name for definition in scenario.organization.statuses],
+        "drivers": [driver.name for driver in scenario.drivers],
     }
 
     def name(match: re.Match[str]) -> str:
         items, index = names[match.group(1)], int(match.group(2))
         return f"{match.group(1)}[{items[index]}]" if index < len(items) else match.group(0)
 
-    return re.sub(r"^(members|candidates|organization\.bodies|organization\.statuses)\[(\d+)\]", name, path)
+    return re.sub(r"^(members|candidates|organization\.bodies|organization\.statuses|drivers)\[(\d+)\]", name, path)
 
 
 def citation(scenario: Scenario, topic: Topic, *paths: str) -> Citation:
@@ -361,16 +363,21 @@ def membership_rule(scenario: Scenario) -> Rule | None:
     )
 
 
+def driver_effects(driver: Driver) -> str:
+    """What a driver moves, in words: ``application probability +10% for every candidate; ...``."""
+    return "; ".join(
+        f"{effect.target.value.replace('_', ' ')} {effect.change:+.0%} for {effect.towards.describe()}"
+        for effect in driver.effects
+    )
+
+
 def drivers_rule(scenario: Scenario) -> Rule | None:
     """Only when the scenario has drivers."""
     if not scenario.drivers:
         return None
     described = []
     for driver in scenario.drivers:
-        effects = "; ".join(
-            f"{effect.target.value.replace('_', ' ')} {effect.change:+.0%} for {effect.towards.describe()}"
-            for effect in driver.effects
-        )
+        effects = driver_effects(driver)
         chance = "" if driver.probability >= 1 else f" (in {driver.probability:.0%} of histories)"
         described.append(f"{driver.name}{chance}: {effects}.")
     return Rule(
