@@ -489,11 +489,12 @@ class _Replication:
         horizon = scenario.horizon_day
         env.run(until=horizon + 1)
         log = sorted(self.log, key=_DAY) if self.log is not None else []
-        if log and log[-1].day > horizon:  # stages and applications laid out beyond the horizon did not happen
-            log = [event for event in log if event.day <= horizon]
+        end = horizon + 1  # the run covers the horizon's whole day: events before the next one happened
+        if log and log[-1].day >= end:  # stages and applications laid out beyond the horizon did not happen
+            log = [event for event in log if event.day < end]
         applications = self.applications
-        if applications and max(a.day for a in applications) > horizon:
-            applications = [a for a in applications if a.day <= horizon]
+        if applications and max(a.day for a in applications) >= end:
+            applications = [a for a in applications if a.day < end]
         sessions = None
         if simulator.detail:
             sessions = {body: self.sessions.until(body, horizon) for body in simulator.sessions.plans}
@@ -638,7 +639,7 @@ class _Replication:
             planned[index] = [(day, state) for day, _, state in dated]
             member = self.simulator.member_names[index]
             if self.log is not None:
-                self.log.extend(ParticipationChanged(member, state, day) for day, _, state in dated if day <= horizon)
+                self.log.extend(ParticipationChanged(member, state, day) for day, _, state in dated if day < horizon + 1)
         return planned
 
     def participation_of(self, index: int, day: float) -> Participation:
@@ -671,7 +672,7 @@ class _Replication:
                 self.log.extend(
                     StanceChanged(member, plan.towards, plan.change.stance, plan.change.reason, day)
                     for day, _, plan in dated
-                    if day <= horizon
+                    if day < horizon + 1
                 )
         return planned
 
@@ -689,9 +690,9 @@ class _Replication:
                 )
                 end = min(end, max(withdrawal, start))
             spans.append((start, end))
-            if joined is not None and self.simulator.origin <= joined <= horizon:
+            if joined is not None and self.simulator.origin <= joined < horizon + 1:
                 self.note(MemberJoined(name, float(joined)))
-            if end <= horizon and end >= self.simulator.origin:
+            if self.simulator.origin <= end < horizon + 1:
                 self.note(MemberLeft(name, end))
         return spans
 
@@ -717,7 +718,7 @@ class _Replication:
                     day = origin + plan.after.quantile(draws[keys.driver_key(plan.name, "start")])
                 else:
                     day = float(self.simulator.origin)
-                if day <= self.scenario.horizon_day:
+                if day < self.scenario.horizon_day + 1:
                     self.note(DriverActed(plan.name, day))
             starts.append(day)
         return tuple(starts)
@@ -770,7 +771,7 @@ class _Replication:
             )
         else:
             return _NEVER
-        if day <= self.scenario.horizon_day:
+        if day < self.scenario.horizon_day + 1:
             self.note(CriteriaMet(name, day))
         return day
 
@@ -834,11 +835,11 @@ class _Replication:
             lost = _NEVER
             if candidate.loss_per_year > 0:
                 lost = since + exponential_days(candidate.loss_per_year, draws[keys.loss_key(name, step.status)])
-                if lost <= self.scenario.horizon_day:
+                if lost < self.scenario.horizon_day + 1:
                     self.note(StatusLost(name, step.status, lost))
             if step.definition.membership:
                 self.new_members.append((name, since, lost, candidate.member_stance or _ABSTAINS))
-                if since <= self.scenario.horizon_day:
+                if since < self.scenario.horizon_day + 1:
                     self.note(MemberJoined(name, since))
             if lost < _NEVER and number + 1 < len(plan.steps):
                 yield env.timeout(max(lost - env.now, 0))
