@@ -1,4 +1,5 @@
-"""What each command does, as Python functions: ``run``, ``sweep``, ``sensitivity``, ``forecast``, ``calibrate``.
+"""What each command does, as Python functions: ``run``, ``compare``, ``sweep``, ``sensitivity``, ``forecast``,
+``calibrate``.
 
 Each runs its experiment on the one pipeline (``cstosim.experiments.pipeline``) with the same options as the
 command line: ``workers`` (``None``: every core) or a Dask ``scheduler`` (an address, or ``"local"``),
@@ -41,10 +42,12 @@ from cstosim.experiments.sensitivity import Sensitivity, SensitivityMethod, anal
 from cstosim.experiments.sinks import PointValuesSink, Precision, StoreSink, TableSink, TallySink
 from cstosim.experiments.store import MANIFEST, ResultStore, StoreError
 from cstosim.experiments.sweep import define_sweep
-from cstosim.experiments.tasks import RunTask, portable
+from cstosim.experiments.tasks import RunTask, point_columns, portable
 from cstosim.model.facts import Record
 from cstosim.model.scenario import Scenario
 from cstosim.outcomes.metrics import Estimate, parse_metric
+from cstosim.outcomes.paired import compare_tables
+from cstosim.outcomes.table import granted_column
 from cstosim.outcomes.tally import Tally
 from cstosim.scenario_files import load_scenario
 from cstosim.scenario_files.facts import load_record
@@ -287,6 +290,116 @@ def replot(folder: str | Path) -> tuple[ResultStore, Tally, Summary, list[Path]]
     summary = summarize_tally(model, tally)
     write_json(store.folder / "summary.json", summary.to_json())
     return store, tally, summary, save_plots(tally, summary, store.folder)
+
+
+# Paired comparisons -------------------------------------------------------------------------------------------
+
+COMPARISON_FILES = ("comparison.csv", "comparison.parquet", "comparison.json", "comparison.png")
+
+
+@dataclass(frozen=True, eq=False)
+class PairedComparison:
+    """What-ifs against a baseline on common random numbers: ``table`` has one row per what-if (``scenario``)
+    and outcome (``cstosim.outcomes.paired.COLUMNS``), and how the runs went."""
+
+    baseline: Scenario
+    what_ifs: tuple[Scenario, ...]
+    seed: int
+    replications: int
+    table: pd.DataFrame
+    report: RunReport
+    written: tuple[Path, ...]
+
+
+def paired_comparison(
+    baseline: Scenario | str | Path,
+    what_ifs: Scenario | str | Path | Sequence[Scenario | str | Path],
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    out: str | Path | None = None,
+    force: bool = False,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    progress: bool = False,
+) -> PairedComparison:
+    """Run ``baseline`` and each of ``what_ifs`` ``replications`` times (default 1000) with the same ``seed``
+    and compare each what-if with the baseline replication by replication (``cstosim.compare`` returns the
+    table alone).
+
+    All scenarios run as the points of one experiment on the pipeline, so replication ``i`` of each uses the
+    numbers of ``(seed, i)``. With ``out``, writes ``comparison.csv``, ``comparison.parquet``,
+    ``comparison.json`` and ``comparison.png`` there; a folder that already holds a comparison is replaced only
+    with ``force``.
+    """
+    base = _scenario(baseline)
+    given = [what_ifs] if isinstance(what_ifs, (Scenario, str, Path)) else list(what_ifs)
+    if not given:
+        raise ValueError("compare needs at least one what-if scenario")
+    others = tuple(_scenario(what_if) for what_if in given)
+    names = [what_if.name for what_if in others]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"what-ifs need distinct names: their rows are told apart by name (got {repeated[0]!r} twice)")
+    count = DEFAULT_REPLICATIONS if replications is None else replications
+    if count < 1:
+        raise ValueError(f"replications must be >= 1 (got {count})")
+    folder = Path(out) if out is not None else None
+    if folder is not None and not force and (folder / "comparison.json").exists():
+        raise StoreError(f"{folder}: holds a comparison already (comparison.json); --force (force=True) replaces it")
+    root_seed = fresh_seed() if seed is None else seed
+    scenarios = (base, *others)
+    columns = point_columns(len(scenarios))
+    tasks = [RunTask(portable(scenario), root_seed, columns.iloc[[p]]) for p, scenario in enumerate(scenarios)]
+    # Only the columns a comparison reads are kept, so that memory holds (1 + what-ifs) x a few numbers a row.
+    kept = ["point", "replication", "entry_into_force", "first_grant", "last_ratifier"]
+    kept += sorted({granted_column(c.name) for scenario in scenarios for c in scenario.candidates})
+    sink = TableSink(kept)
+    report = execute(tasks, count, [sink], Execution(workers, scheduler, chunk_size, progress))
+    tables = dict(iter(sink.table().groupby("point", sort=True)))
+    parts = []
+    for point, what_if in enumerate(others, start=1):
+        rows = compare_tables(base, tables[0].reset_index(drop=True), what_if, tables[point].reset_index(drop=True))
+        rows.insert(0, "scenario", what_if.name)
+        parts.append(rows)
+    table = pd.concat(parts, ignore_index=True)
+    table["seed"] = root_seed
+    written: list[Path] = []
+    if folder is not None:
+        written = _write_comparison(folder, table, base, others, count, root_seed)
+    return PairedComparison(base, others, root_seed, count, table, report, tuple(written))
+
+
+def compare(
+    baseline: Scenario | str | Path,
+    what_ifs: Scenario | str | Path | Sequence[Scenario | str | Path],
+    replications: int | None = None,
+    seed: int | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """What ``cstosim compare`` prints, as a table: one row per what-if (``scenario``) and outcome, with the
+    baseline's and the what-if's values, the paired difference and its 95% interval, the interval two
+    independent runs would give and the ratio of the widths. ``options`` are ``paired_comparison``'s (``out``,
+    ``force``, ``workers``, ``scheduler``, ``chunk_size``, ``progress``)."""
+    return paired_comparison(baseline, what_ifs, replications, seed, **options).table
+
+
+def _write_comparison(
+    folder: Path, table: pd.DataFrame, baseline: Scenario, what_ifs: Sequence[Scenario], replications: int, seed: int
+) -> list[Path]:
+    from cstosim.analysis.compare import comparison_json, plot_comparison
+
+    folder.mkdir(parents=True, exist_ok=True)
+    csv, parquet, summary, picture = (folder / name for name in COMPARISON_FILES)
+    figure = plot_comparison(table, baseline.name)
+    write_json(summary, comparison_json(table, baseline, what_ifs, replications, seed))
+    return [
+        _write(csv, lambda path: table.to_csv(path, index=False)),
+        _write(parquet, lambda path: table.to_parquet(path, index=False)),
+        summary,
+        _write(picture, lambda path: figure.savefig(path, format="png")),
+    ]
 
 
 # Sweeps -------------------------------------------------------------------------------------------------------
