@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import cstosim
 from conftest import base_table, build
 from cstosim import ScenarioError, bundled_scenarios, load_scenario
 from cstosim.analysis.calibration import calibration_table
-from cstosim.analysis.forecast_report import summarize_forecast
+from cstosim.analysis.forecast_report import FEW_ACCEPTED, format_forecast, more_replications, summarize_forecast
 from cstosim.cli import main
 from cstosim.engine.events import EventKind
 from cstosim.experiments.conditioning import truncated_uniform
@@ -358,3 +359,21 @@ def test_dated_events_that_cannot_be_imposed_match_within_the_tolerance(offset, 
     assert forecast.accepted == accepted
     assert [check.imposed for check in forecast.checks] == [True, False, False]
     assert all(forecast.replay(i).ratification_day("M0") == day(START + dt.timedelta(days=120)) for i in range(20))
+
+
+def test_a_forecast_on_few_accepted_replications_warns_and_gives_no_dates_it_cannot_support():
+    few = cstosim.forecast("csto-2018", "csto-record-2026", 60, seed=1).summary
+    assert few.accepted < FEW_ACCEPTED
+    first = few.first_grant
+    assert first.reached.successes < 72 and first.p05 is None and first.p95 is None
+    text = format_forecast(few)
+    assert f"Warning: Only {few.accepted} of 60 replications agree with the record" in text
+    more = more_replications(72, first.reached.successes, 60)
+    assert more == math.ceil(72 * 60 / first.reached.successes) - 60
+    assert f"first status granted: no 5% and 95% dates: {first.reached.successes} accepted replications " in text
+    assert f"about {more:,} more replications at this run's rate" in text
+    assert "5% -, 95% -" in text
+    assert more_replications(72, 72, 100) == 0 and more_replications(72, 0, 100) is None
+    plenty = cstosim.forecast("csto-2018", "csto-record-2026", 1500, seed=1).summary
+    assert plenty.accepted >= FEW_ACCEPTED and plenty.first_grant.reached.successes >= 72
+    assert plenty.warnings == () and plenty.first_grant.p05 is not None

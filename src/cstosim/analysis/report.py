@@ -162,7 +162,7 @@ def render_report(report: Report) -> str:
         lstrip_blocks=True,
     )
     environment.filters["percent"] = lambda value: f"{value:.1%}"
-    environment.filters["date"] = lambda value: "-" if value is None else str(value)
+    environment.filters["date"] = lambda value, missing="-": missing if value is None else str(value)
     rule_numbers = {rule.key: number for number, rule in enumerate(report.trace.rules, start=1)}
     return environment.get_template("report.html.j2").render(
         report=report,
