@@ -264,32 +264,79 @@ def export_csv(store: ResultStore, target: Path) -> Path:
     return target
 
 
-def replot(folder: str | Path) -> tuple[ResultStore, Tally, Summary, list[Path]]:
-    """Redraw ``summary.json`` and the plots of a run's results folder from its chunks (one at a time).
+@dataclass(frozen=True, eq=False)
+class Replot:
+    """What ``replot`` redrew: the kind of results (``run`` or ``sweep``), the replications read (of each point,
+    for a sweep), whether the experiment was complete, and the files written."""
 
-    Works for a run still in progress or interrupted. ``StoreError`` if the folder holds no run results, or
-    ``ValueError`` if its scenario file changed since the run.
-    """
-    from cstosim.analysis.plots import save_plots
+    kind: str
+    points: int
+    replications: int
+    complete: bool
+    written: tuple[Path, ...]
+
+
+def _saved_scenario(store: ResultStore) -> Scenario:
+    """The scenario a results folder was run with, checked against the hash in its manifest."""
     from cstosim.experiments.store import scenario_fingerprint
 
-    store = ResultStore.open(Path(folder))
-    if store.kind != "run":
-        raise StoreError(f"{folder}: holds {store.kind} results; plot redraws the plots of run results")
     if store.manifest.get("scenario_file") is None:
-        raise StoreError(f"{folder}: the run's scenario was built in code and not saved; plot it from Python")
+        raise StoreError(f"{store.folder}: the scenario was built in code and not saved; plot it from Python")
     scenario_path = store.folder / store.manifest["scenario_file"]
     model = load_scenario(scenario_path)
     if scenario_fingerprint(model)[1] != store.manifest["scenario_hash"]:
         raise StoreError(f"{scenario_path}: changed since the run (its hash differs)")
     if not store.manifest["chunks"]:
-        raise StoreError(f"{folder}: no replications saved yet")
+        raise StoreError(f"{store.folder}: no replications saved yet")
+    return model
+
+
+def replot(folder: str | Path, metric: str | None = None) -> Replot:
+    """Redraw the files of a results folder from its saved chunks: for a run, ``summary.json`` and the four plots
+    (reading one chunk at a time); for a sweep, ``sweep_summary.csv``, ``sweep.json`` and ``sweep_METRIC.png``,
+    of ``metric`` (default: the one recorded in ``sweep.json``, else ``any_grant``).
+
+    Works for an experiment still in progress or interrupted. ``StoreError`` if the folder holds other results,
+    or if its scenario file changed since the run; ``ValueError`` for an unknown metric.
+    """
+    from cstosim.analysis.plots import save_plots
+
+    store = ResultStore.open(Path(folder))
+    if store.kind not in ("run", "sweep"):
+        raise StoreError(f"{folder}: holds {store.kind} results; plot redraws the plots of run and sweep results")
+    if store.kind == "run" and metric is not None:
+        raise ValueError(f"metric: a run's plots have no metric to choose (got {metric!r}); --metric is for sweeps")
+    model = _saved_scenario(store)
+    if store.kind == "sweep":
+        return _replot_sweep(store, model, metric)
     tally = Tally(model)
     for table in store.tables():
         tally.add(table)
     summary = summarize_tally(model, tally)
     write_json(store.folder / "summary.json", summary.to_json())
-    return store, tally, summary, save_plots(tally, summary, store.folder)
+    plots = save_plots(tally, summary, store.folder)
+    return Replot("run", 1, tally.replications, store.complete, (store.folder / "summary.json", *plots))
+
+
+def _replot_sweep(store: ResultStore, model: Scenario, metric: str | None) -> Replot:
+    import json
+
+    from cstosim.analysis.sweeps import sweep_summary
+
+    recorded = store.folder / "sweep.json"
+    if metric is None and recorded.exists():
+        metric = json.loads(recorded.read_text(encoding="utf-8")).get("metric")
+    chosen = metric or "any_grant"
+    try:
+        parse_metric(model, chosen)
+    except ValueError as error:
+        raise ValueError(f"metric: {error}") from None
+    table = store.read_table()
+    summary = sweep_summary(model, table, chosen)
+    written = _write_sweep(store, store.settings, store.replications, store.seed, chosen, table, summary, model)
+    points = len(summary)
+    redrawn = tuple(path for path in written if path != store.table_folder)
+    return Replot("sweep", points, len(table) // max(points, 1), store.complete, redrawn)
 
 
 # Paired comparisons -------------------------------------------------------------------------------------------
