@@ -78,6 +78,23 @@ def _ratio(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.2f}"
 
 
+def comparison_cells(rows: pd.DataFrame, start: dt.date) -> list[tuple[str, str, str, str, str, str]]:
+    """Each row as text: label, baseline, what-if, paired difference with its interval, the independent-runs
+    interval, width ratio (dates from ``start``, the baseline's)."""
+    records = [{str(key): value for key, value in row.items()} for row in rows.to_dict("records")]
+    return [
+        (
+            str(row["label"]),
+            _value(row, "baseline", start),
+            _value(row, "what_if", start),
+            _difference(row),
+            _interval(row),
+            _ratio(float(row["width_ratio"])),
+        )
+        for row in records
+    ]
+
+
 def tightening(rows: pd.DataFrame) -> float:
     """The median width ratio (paired over independent) of the rows that have one; ``nan`` if none has."""
     ratios = rows["width_ratio"].to_numpy(dtype=float)
@@ -97,17 +114,7 @@ def format_comparison(
     for what_if in what_ifs:
         rows = table[table["scenario"] == what_if.name]
         records = [{str(key): value for key, value in row.items()} for row in rows.to_dict("records")]
-        cells = [
-            (
-                str(row["label"]),
-                _value(row, "baseline", baseline.start),
-                _value(row, "what_if", baseline.start),
-                _difference(row),
-                _interval(row),
-                _ratio(float(row["width_ratio"])),
-            )
-            for row in records
-        ]
+        cells = comparison_cells(rows, baseline.start)
         label_width = max(len(cell[0]) for cell in cells) + 2
         widths = [max(len(text), *(len(cell[i + 1]) for cell in cells)) + 2 for i, text in enumerate(header)]
         horizon = (
