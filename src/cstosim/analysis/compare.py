@@ -29,9 +29,10 @@ NOTES = (
     "probability, paired t for a date); independent runs: the interval the same replications would give if the "
     "two runs had not shared their random numbers (Agresti-Caffo, Welch); width: the paired interval's width over "
     "the independent one's.",
-    "Mean dates are over the pairs where both runs reached the milestone, a conditional figure: a change that "
-    "removes the late cases moves it earlier though fewer reach it. The date by which 50% of all replications "
-    "reached it counts the others as later than any date ('not reached': fewer than half did by the horizon).",
+    "Mean dates are over the pairs where both runs reached the milestone only, a conditional figure: the pairs "
+    "where one run reached it and the other did not are left out of it (the probability above counts them). The "
+    "date by which 50% of all replications reached it counts the others as later than any date ('not reached': "
+    "fewer than half did by the horizon).",
 )
 
 
@@ -56,12 +57,18 @@ def _difference(row: dict[str, Any]) -> str:
     if math.isnan(value):
         return "-"
     if row["unit"] == PROBABILITY:
-        text = f"{value * 100:+.1f} pp"
-        interval = f" ({lower * 100:+.1f} to {upper * 100:+.1f})"
+        text = f"{_signed(value * 100, 1)} pp"
+        interval = f" ({_signed(lower * 100, 1)} to {_signed(upper * 100, 1)})"
     else:
-        text = f"{value:+,.0f} days"
-        interval = f" ({lower:+,.0f} to {upper:+,.0f})"
+        text = f"{_signed(value, 0)} days"
+        interval = f" ({_signed(lower, 0)} to {_signed(upper, 0)})"
     return text + ("" if math.isnan(lower) else interval)
+
+
+def _signed(value: float, digits: int) -> str:
+    """``value`` with its sign, ``+0.0`` rather than ``-0.0`` for a value that rounds to zero."""
+    text = f"{value:+,.{digits}f}"
+    return "+" + text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def _interval(row: dict[str, Any]) -> str:
@@ -70,8 +77,8 @@ def _interval(row: dict[str, Any]) -> str:
     if math.isnan(low):
         return "-"
     if row["unit"] == PROBABILITY:
-        return f"({low * 100:+.1f} to {high * 100:+.1f})"
-    return f"({low:+,.0f} to {high:+,.0f})"
+        return f"({_signed(low * 100, 1)} to {_signed(high * 100, 1)})"
+    return f"({_signed(low, 0)} to {_signed(high, 0)})"
 
 
 def _ratio(value: float) -> str:

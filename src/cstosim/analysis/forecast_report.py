@@ -207,15 +207,15 @@ def format_forecast(summary: ForecastSummary) -> str:
             f"Entry into force (not in the record): in force by {summary.as_of}: "
             f"{_interval(summary.in_force_by_as_of)}; by {summary.horizon}: {_interval(e.reached)}",
             f"  date: median {_date(e.median)}, 5% {_date(e.p05)}, 95% {_date(e.p95)} (over the "
-            f"{e.reached.successes:,} accepted replications in force by the horizon); half of all accepted in force "
-            f"by {_date(e.median_all, 'not reached')}",
+            f"{e.reached.successes:,} accepted replications in force by the horizon); 50% of all accepted in force: "
+            f"{_by(e.median_all)}",
             "",
         ]
     first = summary.first_grant
     lines += [
         f"First status granted: median {_date(first.median)}, 5% {_date(first.p05)}, 95% {_date(first.p95)} "
-        f"(over the {first.reached.successes:,} accepted replications with a grant by the horizon); half of all "
-        f"accepted have one by {_date(first.median_all, 'not reached')}",
+        f"(over the {first.reached.successes:,} accepted replications with a grant by the horizon); 50% of all "
+        f"accepted with a grant: {_by(first.median_all)}",
         "",
         "Probability of a status granted by each date (95% interval)",
     ]
@@ -228,8 +228,12 @@ def format_forecast(summary: ForecastSummary) -> str:
     return "\n".join(lines)
 
 
-def _date(value: dt.date | None, missing: str = "-") -> str:
-    return str(value) if value is not None else missing
+def _date(value: dt.date | None) -> str:
+    return str(value) if value is not None else "-"
+
+
+def _by(value: dt.date | None) -> str:
+    return f"by {value}" if value is not None else "not reached"
 
 
 def _interval(p: Proportion) -> str:
