@@ -343,10 +343,18 @@ def regenerate(expected: list[str], actual: list[str]) -> list[str]:
         if line.strip() == ELIDED:
             gap = True
             continue
+        if gap and not line.strip():
+            continue  # a blank line after a gap is found with the line it precedes, not as the first blank line
         found = next((k for k in range(position, len(actual)) if _label(actual[k]) == _label(line)), None)
         if found is None:
             raise SystemExit(f"no line like {line!r} in the new output; edit the quote's lines and run again")
-        result += [ELIDED] if gap else actual[position:found]
+        if gap:
+            blank = found
+            while blank > position and not actual[blank - 1].strip():
+                blank -= 1
+            result += [ELIDED, *actual[blank:found]]
+        else:
+            result += actual[position:found]
         result.append(actual[found])
         position, gap = found + 1, False
     return result + ([ELIDED] if gap else actual[position:])
@@ -400,3 +408,26 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
         raise SystemExit("usage: python tests/test_docs.py --write  (regenerates every sample output of the docs)")
     write_samples()
+
+
+def test_regenerating_a_quote_keeps_what_it_left_out():
+    old = ["head 1", "...", "", "  kept 3.0%", "...", "tail"]
+    new = [
+        "head 2",
+        "dropped 1",
+        "",
+        "  kept 4.0%",
+        "dropped 2",
+        "tail",
+        "20 replications in 0.1 s (200 per second, sequential).",
+    ]
+    assert regenerate(old, new) == [
+        "head 2",
+        "...",
+        "",
+        "  kept 4.0%",
+        "...",
+        "tail",
+        "20 replications in ... s (... per second, ...).",
+    ]
+    assert regenerate(["a 1"], ["a 2", "b"]) == ["a 2", "b"]  # a whole quote becomes the whole new output
