@@ -99,3 +99,41 @@ def test_a_failed_run_leaves_earlier_results_whole(runner, tmp_path):
     bad.write_text('extends = "csto-2018"\nhorizon = 2000-01-01\n')
     single_error(runner.invoke(main, ["run", str(bad), "-n", "20", "--out", str(tmp_path)]))
     assert {path.relative_to(tmp_path): path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+
+
+EXPERIMENTS = {  # command line, and where its library function is looked up when it runs
+    "run": (["run", "-n", "5"], "cstosim.cli.simulate.run_scenario"),
+    "compare": (["compare", "csto-2018", "csto-2024", "-n", "5"], "cstosim.api.paired_comparison"),
+    "sweep": (
+        ["sweep", "csto-2018", "--vary", "organization.consensus.rule=unanimity", "-n", "5"],
+        "cstosim.api.sweep",
+    ),
+    "sensitivity": (
+        ["sensitivity", "csto-2018", "--param", "members[Russia].ratification.stall_probability=0:0.1"],
+        "cstosim.api.sensitivity",
+    ),
+    "forecast": (["forecast", "csto-2018", "--facts", "csto-record-2026", "-n", "5"], "cstosim.api.forecast"),
+    "calibrate": (["calibrate", "csto-2018", "--facts", "csto-record-2026", "-n", "5"], "cstosim.api.calibrate"),
+}
+
+
+class Called(Exception):
+    """Raised by a stand-in for a library function, carrying the options it was called with."""
+
+
+@pytest.mark.parametrize("command", sorted(EXPERIMENTS))
+def test_every_experiment_command_uses_every_core_by_default_and_dask_one_way(runner, monkeypatch, command):
+    arguments, target = EXPERIMENTS[command]
+
+    def record(*args, **options):
+        raise Called(options)
+
+    monkeypatch.setattr(target, record)
+    result = runner.invoke(main, arguments)
+    assert isinstance(result.exception, Called), result.output
+    options = result.exception.args[0]
+    assert options["workers"] is None and options["scheduler"] is None  # None: every core of this machine
+    result = runner.invoke(main, [*arguments, "--dask"])
+    assert result.exception.args[0]["scheduler"] == "local"
+    refused = runner.invoke(main, [*arguments, "--scheduler", "local"])
+    assert refused.exit_code == 2 and "for a Dask cluster on this machine use --dask" in refused.output

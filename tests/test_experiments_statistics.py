@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,8 +14,15 @@ from scipy.stats import binom
 import cstosim
 from conftest import base_table, build
 from cstosim.analysis.summary import summarize, summarize_tally
+from cstosim.cli.simulate import format_summary
 from cstosim.outcomes.metrics import estimate, metric_names, metric_values
-from cstosim.outcomes.statistics import DAYS_PER_YEAR, Proportion, median_ranks
+from cstosim.outcomes.statistics import (
+    DAYS_PER_YEAR,
+    Proportion,
+    median_ranks,
+    quantile_supported,
+    replications_for_quantile,
+)
 from cstosim.outcomes.tally import Tally
 
 # One member ratifying after an exponential delay (mean 365 days) unless it stalls (probability 0.3), from the
@@ -115,3 +124,44 @@ def test_metric_values_and_names(analytic) -> None:
     assert "ratified[M0]" in metric_names(analytic)
     with pytest.raises(ValueError, match=r"unknown metric 'granted\[Nobody\]' \(known: entry_into_force"):
         metric_values(analytic, table, "granted[Nobody]")
+
+
+@pytest.mark.parametrize(("q", "smallest"), [(0.5, 6), (0.05, 72), (0.95, 72), (0.25, 13)])
+def test_a_quantile_needs_enough_values_for_an_order_statistic_interval(q, smallest) -> None:
+    assert replications_for_quantile(q) == smallest
+    assert quantile_supported(smallest, q) and not quantile_supported(smallest - 1, q)
+    # with that many values, the smallest and largest bracket the quantile with each tail at most 2.5%
+    assert binom.cdf(0, smallest, q) <= 0.025 and binom.sf(smallest - 1, smallest, q) <= 0.025
+
+
+def _one_member(stall: float) -> cstosim.Scenario:
+    table = base_table(members=1, candidates=0)  # ratifies on day 100 unless it stalls
+    table["members"][0]["ratification"]["stall_probability"] = stall
+    return build(table)
+
+
+def test_a_median_over_the_replications_that_reached_it_is_labelled_and_has_an_unconditional_twin() -> None:
+    day_100 = dt.date(2020, 4, 10)  # the base table's start, 2020-01-01, plus 100 days
+    mostly = summarize(_one_member(0.3), cstosim.run_replications(_one_member(0.3), 400, seed=3))
+    rarely = summarize(_one_member(0.6), cstosim.run_replications(_one_member(0.6), 400, seed=3))
+    # Reached by some: the median over those is day 100 whatever the share; over all it is day 100 only if
+    # at least half reach it.
+    assert mostly.entry_into_force.median == rarely.entry_into_force.median == day_100
+    assert mostly.entry_into_force.median_all == day_100 and rarely.entry_into_force.median_all is None
+    assert rarely.entry_into_force.reached.estimate < 0.5
+    json_ready = rarely.to_json()
+    assert json_ready["entry_into_force"]["median_all"] is None
+    assert "over the replications that reached the milestone only" in json_ready["definitions"]["median, p05, p95"]
+    text = format_summary("t", rarely)
+    assert "over the replications that reached it" in text and "50% reached by" in text
+    assert re.search(r"entry into force +\d+\.\d% +2020-04-10 +2020-04-10 +2020-04-10 +not reached", text)
+
+
+def test_dates_that_too_few_replications_reached_are_left_out() -> None:
+    scenario = _one_member(0.8)
+    summary = summarize(scenario, cstosim.run_replications(scenario, 100, seed=1))
+    eif = summary.entry_into_force
+    assert 6 <= eif.reached.successes < 72
+    assert eif.median is not None and eif.p05 is None and eif.p95 is None and eif.too_few
+    text = format_summary("t", summary)
+    assert "-: too few replications reached it for that date (a median needs 6, a 5% or 95% date 72)" in text

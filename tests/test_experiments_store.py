@@ -230,3 +230,13 @@ def test_a_killed_process_resumes_to_the_uninterrupted_table(tmp_path, scenario)
     table = pd.read_parquet(folder / "replications.parquet")
     pd.testing.assert_frame_equal(table, cstosim.run_replications(scenario, 3000, seed=8))
     assert not list(folder.rglob(".*tmp*")), "resume leaves no temporary file behind"
+
+
+def test_plot_refuses_folders_it_cannot_redraw(tmp_path, uninterrupted) -> None:
+    output = single_error(CliRunner().invoke(main, ["plot", str(uninterrupted), "--metric", "any_grant"]))
+    assert "--metric is for sweeps" in output
+    forecast = tmp_path / "forecast"
+    facts = ["--facts", "csto-record-2026", "-n", "40", "--seed", "1", "--out", str(forecast)]
+    assert CliRunner().invoke(main, ["forecast", "csto-2018", *facts]).exit_code == 0
+    output = single_error(CliRunner().invoke(main, ["plot", str(forecast)]))
+    assert "holds forecast results; plot redraws the plots of run and sweep results" in output

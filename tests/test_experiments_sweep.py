@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ import cstosim
 from cstosim import ScenarioError, plot_sweep, run_sweep, sweep_summary
 from cstosim.cli import main
 from cstosim.experiments import sweep as sweep_module
+from cstosim.experiments.points import Range, Values, parse_assignment
 from cstosim.scenario_files.paths import with_value
 
 STALL = "members[Tajikistan].ratification.stall_probability"
@@ -115,7 +118,7 @@ def test_bad_paths_and_values_fail_before_any_run(scenario, monkeypatch, vary, m
 
 
 def test_bad_designs_are_refused(scenario) -> None:
-    with pytest.raises(ValueError, match=r"range \[low, high\]"):
+    with pytest.raises(ValueError, match=r"needs a range with LOW < HIGH: --vary PATH=LOW:HIGH, or \[low, high\]"):
         run_sweep(scenario, {STALL: [0.0, 0.2, 0.4]}, 5, seed=1, design="lhs", samples=3)
     with pytest.raises(ValueError, match="needs samples"):
         run_sweep(scenario, {STALL: [0.0, 0.2]}, 5, seed=1, design="lhs")
@@ -158,3 +161,86 @@ def test_cli_bad_vary_is_one_line_per_problem() -> None:
     ]
     result = CliRunner().invoke(main, ["sweep", "csto-2018", "--vary", "no-equals-sign"])
     assert result.exit_code == 2 and "PATH=V1,V2" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "expected"),
+    [
+        (
+            "organization.consensus.rule=unanimity,constructive_abstention",
+            RULE,
+            ["unanimity", "constructive_abstention"],
+        ),
+        (f"{STALL}=0,0.25", STALL, [0, 0.25]),
+        (f"{STALL}=0.5", STALL, [0.5]),
+        (f"{STALL}=0:0.3", STALL, Range(0, 0.3)),
+        ("members[Tajikistan].ratification.stages[1].delay.median_days=120:720", None, Range(120, 720)),
+    ],
+)
+def test_one_grammar_reads_values_and_ranges(text, path, expected) -> None:
+    found_path, given = parse_assignment(text, "--vary")
+    assert found_path == (path or text.split("=")[0]) and given == expected
+    assert isinstance(given, Range if isinstance(expected, Range) else Values)
+    if isinstance(given, Range):
+        assert [type(end) for end in given] == [type(end) for end in expected]  # 120:720 stays whole numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("no-equals-sign", "must be PATH=V1,V2,... (values) or PATH=LOW:HIGH (a range)"),
+        (f"{STALL}=", "must be PATH=V1,V2,..."),
+        (f"{STALL}=0:0.3:5", "a range is LOW:HIGH, two numbers (got '0:0.3:5')"),
+        (f"{STALL}=low:0.3", "a range is LOW:HIGH, two numbers"),
+        (f"{STALL}=0.3:0", "a range needs LOW below HIGH (got '0.3:0')"),
+        (f"{STALL}=0,,1", "values are V1,V2,... with none empty (got '0,,1')"),
+    ],
+)
+def test_the_grammar_refuses_bad_text_naming_the_option(text, message) -> None:
+    with pytest.raises(ValueError, match="^--param " + re.escape(text) + ": " + re.escape(message)):
+        parse_assignment(text, "--param")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["sweep", "csto-2018", "--vary", f"{STALL}=0:0.3"],
+            "a grid takes values (--vary PATH=V1,V2,...); the range 0:0.3 is sampled with --design lhs",
+        ),
+        (
+            ["sweep", "csto-2018", "--design", "lhs", "--samples", "3", "--vary", f"{STALL}=0,0.3"],
+            "--design lhs samples a range: write PATH=LOW:HIGH (got the values 0,0.3)",
+        ),
+        (
+            ["sensitivity", "csto-2018", "--param", f"{STALL}=0,0.3"],
+            "sensitivity samples a range: write PATH=LOW:HIGH (got the values 0,0.3)",
+        ),
+        (["sensitivity", "csto-2018", "--param", f"{STALL}=0.3:0"], "a range needs LOW below HIGH"),
+    ],
+)
+def test_sweep_and_sensitivity_take_lists_and_ranges_in_the_same_words(arguments, message) -> None:
+    result = CliRunner().invoke(main, [*arguments, "-n", "2"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_plot_redraws_a_sweep_folder(tmp_path) -> None:
+    out = tmp_path / "sweep"
+    arguments = ["sweep", "csto-2018", "--vary", f"{STALL}=0,0.5", "-n", "30", "--seed", "4", "--workers", "1"]
+    assert CliRunner().invoke(main, [*arguments, "--metric", "entry_into_force", "--out", str(out)]).exit_code == 0
+    drawn = {
+        name: (out / name).read_bytes() for name in ("sweep_summary.csv", "sweep.json", "sweep_entry_into_force.png")
+    }
+    for name in ("sweep_summary.csv", "sweep_entry_into_force.png"):  # sweep.json keeps the metric
+        (out / name).unlink()
+    result = CliRunner().invoke(main, ["plot", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("2 points x 30 replications. Wrote ")
+    assert {name: (out / name).read_bytes() for name in drawn} == drawn  # the metric recorded in sweep.json
+    result = CliRunner().invoke(main, ["plot", str(out), "--metric", "years_to_entry_into_force"])
+    assert result.exit_code == 0 and (out / "sweep_years_to_entry_into_force.png").stat().st_size > 10_000
+    summary = pd.read_csv(out / "sweep_summary.csv")
+    assert (summary["estimate"] > 1).all()  # years now, not shares
+    bad = CliRunner().invoke(main, ["plot", str(out), "--metric", "granted[Atlantis]"])
+    assert bad.exit_code == 2 and "unknown metric 'granted[Atlantis]'" in bad.output

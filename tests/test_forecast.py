@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import cstosim
 from conftest import base_table, build
 from cstosim import ScenarioError, bundled_scenarios, load_scenario
-from cstosim.analysis.calibration import calibration_table
-from cstosim.analysis.forecast_report import summarize_forecast
+from cstosim.analysis.calibration import calibration_plot, calibration_table, format_calibration
+from cstosim.analysis.forecast_report import FEW_ACCEPTED, format_forecast, more_replications, summarize_forecast
 from cstosim.cli import main
 from cstosim.engine.events import EventKind
 from cstosim.experiments.conditioning import truncated_uniform
@@ -358,3 +359,56 @@ def test_dated_events_that_cannot_be_imposed_match_within_the_tolerance(offset, 
     assert forecast.accepted == accepted
     assert [check.imposed for check in forecast.checks] == [True, False, False]
     assert all(forecast.replay(i).ratification_day("M0") == day(START + dt.timedelta(days=120)) for i in range(20))
+
+
+def test_a_forecast_on_few_accepted_replications_warns_and_gives_no_dates_it_cannot_support():
+    few = cstosim.forecast("csto-2018", "csto-record-2026", 60, seed=1).summary
+    assert few.accepted < FEW_ACCEPTED
+    first = few.first_grant
+    assert first.reached.successes < 72 and first.p05 is None and first.p95 is None
+    text = format_forecast(few)
+    assert f"Warning: Only {few.accepted} of 60 replications agree with the record" in text
+    more = more_replications(72, first.reached.successes, 60)
+    assert more == math.ceil(72 * 60 / first.reached.successes) - 60
+    assert f"first status granted: no 5% and 95% dates: {first.reached.successes} accepted replications " in text
+    assert f"about {more:,} more replications at this run's rate" in text
+    assert "5% -, 95% -" in text
+    assert more_replications(72, 72, 100) == 0 and more_replications(72, 0, 100) is None
+    plenty = cstosim.forecast("csto-2018", "csto-record-2026", 1500, seed=1).summary
+    assert plenty.accepted >= FEW_ACCEPTED and plenty.first_grant.reached.successes >= 72
+    assert plenty.warnings == () and plenty.first_grant.p05 is not None
+
+
+def test_calibration_dates_are_over_all_replications_as_the_percentile_is():
+    table = base_table(members=1, candidates=0)  # M0 ratifies on day 100 unless it stalls (60%)
+    table["members"][0]["ratification"]["stall_probability"] = 0.6
+    scenario = build(table)
+    day_100 = START + dt.timedelta(days=100)
+    record = parse_record(
+        record_table(happened=[{"event": "ratification", "member": "M0", "on": day_100, "source": "a"}])
+    )
+    prior = run_prior_predictive(scenario, record, 400, seed=2)
+    (row,) = calibration_table(record, prior, scenario.start).to_dict("records")
+    share = row["reached"]
+    assert 0.3 < share < 0.5 and row["value"] == pytest.approx(share / 2)  # mid-rank: all ties at day 100
+    # The recorded date sits below the median of the same distribution: the median is after the horizon (more
+    # than half never ratify), the 5% date is day 100 (the first 40% all ratify then).
+    assert row["median"] is None and row["p95"] is None and row["p05"] == day_100
+    text = format_calibration(calibration_table(record, prior, scenario.start), "test", 400, 2)
+    assert "Simulated dates: over all replications, as the percentile" in text
+    assert f"after the horizon ({day_100} to after the horizon)" in text
+
+
+def test_calibration_plot_shades_the_upper_tail_only_for_percentiles():
+    record = load_record("csto-record-2026")
+    prior = run_prior_predictive(load_scenario("csto-2018"), record, 60, seed=1)
+    table = calibration_table(record, prior, load_scenario("csto-2018").start)
+    assert (table.loc[table["measure"] == "prior probability", "value"] > 0.95).any()  # the case that was misdrawn
+    percentiles, probabilities = calibration_plot(table, "csto-2018", 60).axes
+
+    def shaded(axes):
+        return sorted((round(p.get_x(), 3), round(p.get_x() + p.get_width(), 3)) for p in axes.patches if p.get_alpha())
+
+    assert shaded(percentiles) == [(0.0, 0.05), (0.95, 1.0)]
+    assert shaded(probabilities) == [(0.0, 0.05)]
+    assert len(probabilities.get_yticks()) == (table["measure"] == "prior probability").sum()

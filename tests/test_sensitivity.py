@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -10,9 +11,22 @@ from click.testing import CliRunner
 
 from conftest import base_table
 from cstosim import ScenarioError
-from cstosim.analysis.sensitivity_plots import format_sensitivity, sensitivity_plot
+from cstosim.analysis.sensitivity_plots import (
+    format_sensitivity,
+    samples_for,
+    sensitivity_plot,
+    sobol_flags,
+    sobol_notes,
+)
 from cstosim.cli import main
-from cstosim.experiments.sensitivity import check_parameters, parse_parameter, run_sensitivity
+from cstosim.experiments.sensitivity import (
+    Parameter,
+    Sensitivity,
+    SensitivityMethod,
+    check_parameters,
+    parse_parameter,
+    run_sensitivity,
+)
 
 WIDE = "members[M0].ratification.delay.median_days=100:1500"
 NARROW = [
@@ -144,3 +158,49 @@ def test_sensitivity_command_prints_ranks_and_writes_files(tmp_path: Path):
     bad = runner.invoke(main, ["sensitivity", "csto-2018", "--param", "members[Nobody].x=1:2"])
     assert bad.exit_code == 2
     assert bad.output.strip().count("\n") == 0 and "no such parameter" in bad.output
+
+
+def noisy_sobol() -> Sensitivity:
+    """A Sobol result as a base sample of 16 can give: a first-order index of 1.21 and wide intervals."""
+    indices = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "parameter": ["members[M0].ratification.delay.median_days", "members[M1].ratification.delay.median_days"],
+            "S1": [1.21, -0.04],
+            "S1_conf": [0.62, 0.05],
+            "ST": [0.93, 0.02],
+            "ST_conf": [0.41, 0.03],
+        }
+    )
+    points = pd.DataFrame({"point": range(64), "years_to_entry_into_force": [1.0, 2.0] * 32})
+    parameters = (Parameter("members[M0].ratification.delay.median_days", 100, 1500), Parameter("p", 0, 1))
+    return Sensitivity(
+        "test", SensitivityMethod.SOBOL, "years_to_entry_into_force", None, 16, 20, 1, parameters, indices, points
+    )
+
+
+def test_sobol_indices_outside_0_1_and_wide_intervals_are_flagged_with_the_sample_that_would_narrow_them():
+    result = noisy_sobol()
+    assert sobol_flags(result) == ["S1 > 1, wide", "S1 < 0"]
+    # the widest interval, ±0.62 at N = 16, shrinks like 1/sqrt(N): ±0.1 needs 16 x 6.2² = 615, so N = 1024
+    assert samples_for(result) == 1024
+    text = format_sensitivity(result)
+    assert "1.210 ± 0.620           0.930 ± 0.410            ! S1 > 1, wide" in text
+    assert "! Indices outside [0, 1] (from -0.040 to 1.210)" in text and "sampling noise, not shares" in text
+    assert "--samples 1024 (4,096 sample points) would bring the widest to about ±0.1" in text
+    figure = sensitivity_plot(result)
+    (axes,) = figure.axes
+    labels = [tick.get_text() for tick in axes.get_yticklabels()]
+    assert labels[0].startswith("[! S1 > 1, wide] 1.") and labels[1].startswith("[! S1 < 0] 2.")
+    assert axes.get_xlim()[1] > 1.8  # 1.21 + 0.62 in view, beside the shaded region beyond 1
+    hatched = [bar for bar in axes.patches if bar.get_hatch()]
+    assert len(hatched) == 2  # S1 = 1.21 and S1 = -0.04
+    assert "--samples 1024 would narrow it" in axes.get_title(loc="right")
+
+
+def test_a_clean_sobol_result_has_no_flags():
+    noisy = noisy_sobol()
+    indices = noisy.indices.assign(S1=[0.7, 0.01], S1_conf=[0.05, 0.01], ST_conf=[0.05, 0.01])
+    clean = dataclasses.replace(noisy, indices=indices)
+    assert sobol_flags(clean) == ["", ""] and sobol_notes(clean) == [] and samples_for(clean) == 16
+    assert "!" not in format_sensitivity(clean)

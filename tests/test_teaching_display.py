@@ -17,8 +17,8 @@ def run() -> tuple[cstosim.Scenario, pd.DataFrame]:
 
 def test_readable_shows_chances_as_percentages_and_dates_as_dates(run):
     scenario, table = run
-    compared = cstosim.readable(cstosim.compare({"csto-2018": table})).to_html()
-    share = cstosim.compare({"csto-2018": table})["entry into force: share by the horizon"].iloc[0]
+    compared = cstosim.readable(cstosim.side_by_side({"csto-2018": table})).to_html()
+    share = cstosim.side_by_side({"csto-2018": table})["entry into force: share by the horizon"].iloc[0]
     assert f">{share:.1%}<" in compared
     rows = cstosim.readable(table.head()).to_html()
     assert ">2018-11-08<" in rows and "00:00:00" not in rows

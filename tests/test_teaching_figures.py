@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import matplotlib.dates as mdates
 import pytest
@@ -78,15 +79,24 @@ def test_process_diagram_takes_the_criteria_from_the_file_or_says_it_has_none():
     assert "Admission criteria: not described in the scenario file." in plain and "UN member" not in plain
 
 
-def test_compare_counts_years_after_adoption():
+def test_side_by_side_counts_years_after_adoption_and_labels_conditional_figures():
     fast = build(base_table(members=1, candidates=1))  # in force 100 days after adoption
     slow = build(base_table(members=3, candidates=1))  # in force 300 days after adoption
-    tables = {"fast": cstosim.run_replications(fast, 4, seed=1), "slow": cstosim.run_replications(slow, 4, seed=1)}
-    table = cstosim.compare(tables)
-    assert table.loc["fast", "entry into force: median years after adoption"] == 100 / DAYS_PER_YEAR
-    assert table.loc["slow", "entry into force: median years after adoption"] == 300 / DAYS_PER_YEAR
+    never = base_table(members=1, candidates=1)
+    never["members"][0]["ratification"]["stall_probability"] = 1.0
+    tables = {
+        "fast": cstosim.run_replications(fast, 8, seed=1),
+        "slow": cstosim.run_replications(slow, 8, seed=1),
+        "never": cstosim.run_replications(build(never), 8, seed=1),
+    }
+    table = cstosim.side_by_side(tables)
+    assert table.loc["fast", "entry into force: median years, over those reaching it"] == 100 / DAYS_PER_YEAR
+    assert table.loc["slow", "entry into force: median years, over those reaching it"] == 300 / DAYS_PER_YEAR
+    assert table.loc["slow", "entry into force: years by which half of all reached it"] == 300 / DAYS_PER_YEAR
     assert table.loc["slow", "entry into force: share by the horizon"] == 1.0
-    figure = cstosim.plot_compare(tables, "first_grant")
+    assert table.loc["never", "entry into force: years by which half of all reached it"] == math.inf
+    assert math.isnan(table.loc["never", "entry into force: median years, over those reaching it"])
+    figure = cstosim.plot_side_by_side({"fast": tables["fast"], "slow": tables["slow"]}, "first_grant")
     assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == [
         "fast (100% by the horizon)",
         "slow (100% by the horizon)",

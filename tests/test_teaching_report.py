@@ -96,3 +96,25 @@ def test_report_labels_dates_from_the_file_by_their_source():
     assert "<code>ratified_on = 2020-03-06 (known by then)</code>" in page
     assert "(an assumed date, not a recorded one)" in page and "recorded fact" not in page
     assert "every notification date is set in the scenario file: 5 known by then, 1 assumed" in page
+
+
+def test_report_with_a_baseline_compares_the_two_replication_by_replication(tmp_path):
+    output = tmp_path / "what-if.html"
+    arguments = ["report", "csto-2018-absence-objects", "--baseline", "csto-2018", "-n", "80", "--seed", "3"]
+    result = CliRunner().invoke(main, [*arguments, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "compared with csto-2018" in result.output
+    page = output.read_text(encoding="utf-8")
+    assert '<h2 id="baseline">Against the baseline, csto-2018</h2>' in page and 'href="#baseline"' in page
+    paired = cstosim.compare("csto-2018", "csto-2018-absence-objects", 80, seed=3)
+    any_grant = paired[paired["outcome"] == "any_grant"].iloc[0]
+    cells = (
+        f'<td class="num" data-label="csto-2018">{any_grant["baseline"]:.1%}</td>'
+        f'<td class="num" data-label="csto-2018-absence-objects">{any_grant["what_if"]:.1%}</td>'
+    )
+    assert '<tr><td class="first">any status granted</td>' + cells in page  # the same figures as cstosim compare
+    assert "--baseline csto-2018</code>" in page  # how to reproduce it
+    plain = CliRunner().invoke(main, ["report", "csto-2018", "-n", "5", "--seed", "3", "-o", str(tmp_path / "r.html")])
+    assert plain.exit_code == 0 and 'id="baseline"' not in (tmp_path / "r.html").read_text(encoding="utf-8")
+    bad = CliRunner().invoke(main, ["report", "--baseline", "no-such-scenario", "-n", "5", "-o", str(output)])
+    assert bad.exit_code == 2 and "no-such-scenario" in bad.output and "Traceback" not in bad.output

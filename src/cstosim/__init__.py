@@ -15,6 +15,8 @@ What each command does, with the same options (workers, Dask, results folders, r
     run = cstosim.run(scenario, seed=1, out="results", resume=True)             # after an interruption
     run = cstosim.run(scenario, seed=1, precision="any_grant=0.005")            # until the interval is narrow
     run.summary, run.precision, run.report                                       # figures, stop, how it went
+    paired = cstosim.compare("csto-2018", ["csto-2018-absence-objects"], 2000, seed=1)  # paired differences
+    cstosim.plot_comparison(paired, "csto-2018")                 # what ``cstosim compare --out`` draws
     cstosim.sweep(scenario, {"organization.consensus.rule": ["unanimity"]}, 500, seed=1, out="sweep")
     cstosim.sensitivity("csto-2018", paths, method="morris", seed=1, workers=2)
     cstosim.forecast(scenario, "csto-record-2026", 2000, seed=1, out="forecast").summary
@@ -26,8 +28,8 @@ Teaching: one replication told and drawn, runs side by side, a self-contained HT
     story = cstosim.trace(scenario, result)                    # told: story.to_text(), with_sources=True cites
     found = cstosim.find_replication(scenario, 1, "granted")   # the first replication where a status is granted
     cstosim.timeline(scenario, result); cstosim.process_diagram(scenario)   # matplotlib figures
-    cstosim.compare({"a": table_a, "b": table_b}); cstosim.plot_compare({"a": table_a, "b": table_b})
-    cstosim.readable(cstosim.compare({"a": table_a}))           # percentages and dates, for reading
+    cstosim.side_by_side({"a": table_a, "b": table_b}); cstosim.plot_side_by_side({"a": table_a, "b": table_b})
+    cstosim.readable(cstosim.side_by_side({"a": table_a}))      # percentages and dates, for reading
     cstosim.write_report(scenario, Path("report.html"), replications=1000, seed=1)
 
 What drives the outcome, and what comes next given the record, as objects to explore::
@@ -53,10 +55,12 @@ from cstosim.analysis.sweeps import plot_sweep, sweep_summary
 from cstosim.api import (
     CalibrationResult,
     ForecastResult,
+    PairedComparison,
     RunResult,
     SensitivityResult,
     SweepResult,
     calibrate,
+    compare,
     forecast,
     run,
     sensitivity,
@@ -76,10 +80,11 @@ from cstosim.scenario_files.facts import load_record, parse_record
 if TYPE_CHECKING:  # for type checkers; at run time these load on first use (see __getattr__)
     from cstosim.analysis import plots
     from cstosim.analysis.calibration import calibration_table
-    from cstosim.analysis.compare import compare, plot_compare
+    from cstosim.analysis.compare import plot_comparison
     from cstosim.analysis.display import readable
     from cstosim.analysis.forecast_report import ForecastSummary, summarize_forecast
     from cstosim.analysis.report import build_report, render_report, write_report
+    from cstosim.analysis.side_by_side import plot_side_by_side, side_by_side
     from cstosim.analysis.timeline import process_diagram, timeline
 
 # Figures and the HTML report need matplotlib and jinja2: they are imported when first used, so that
@@ -89,9 +94,10 @@ _LAZY = {
     "calibration_table": ("cstosim.analysis.calibration", "calibration_table"),
     "ForecastSummary": ("cstosim.analysis.forecast_report", "ForecastSummary"),
     "summarize_forecast": ("cstosim.analysis.forecast_report", "summarize_forecast"),
-    "compare": ("cstosim.analysis.compare", "compare"),
+    "plot_comparison": ("cstosim.analysis.compare", "plot_comparison"),
     "readable": ("cstosim.analysis.display", "readable"),
-    "plot_compare": ("cstosim.analysis.compare", "plot_compare"),
+    "side_by_side": ("cstosim.analysis.side_by_side", "side_by_side"),
+    "plot_side_by_side": ("cstosim.analysis.side_by_side", "plot_side_by_side"),
     "build_report": ("cstosim.analysis.report", "build_report"),
     "render_report": ("cstosim.analysis.report", "render_report"),
     "write_report": ("cstosim.analysis.report", "write_report"),
@@ -122,6 +128,7 @@ __all__ = [
     "Forecast",
     "ForecastResult",
     "ForecastSummary",
+    "PairedComparison",
     "Record",
     "ReplicationResult",
     "RunResult",
@@ -147,7 +154,8 @@ __all__ = [
     "metric_values",
     "parse_record",
     "parse_scenario",
-    "plot_compare",
+    "plot_comparison",
+    "plot_side_by_side",
     "plot_sweep",
     "plots",
     "process_diagram",
@@ -162,6 +170,7 @@ __all__ = [
     "run_sensitivity",
     "run_sweep",
     "sensitivity",
+    "side_by_side",
     "summarize",
     "summarize_forecast",
     "sweep",

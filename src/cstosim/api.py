@@ -1,4 +1,5 @@
-"""What each command does, as Python functions: ``run``, ``sweep``, ``sensitivity``, ``forecast``, ``calibrate``.
+"""What each command does, as Python functions: ``run``, ``compare``, ``sweep``, ``sensitivity``, ``forecast``,
+``calibrate``.
 
 Each runs its experiment on the one pipeline (``cstosim.experiments.pipeline``) with the same options as the
 command line: ``workers`` (``None``: every core) or a Dask ``scheduler`` (an address, or ``"local"``),
@@ -41,10 +42,12 @@ from cstosim.experiments.sensitivity import Sensitivity, SensitivityMethod, anal
 from cstosim.experiments.sinks import PointValuesSink, Precision, StoreSink, TableSink, TallySink
 from cstosim.experiments.store import MANIFEST, ResultStore, StoreError
 from cstosim.experiments.sweep import define_sweep
-from cstosim.experiments.tasks import RunTask, portable
+from cstosim.experiments.tasks import RunTask, point_columns, portable
 from cstosim.model.facts import Record
 from cstosim.model.scenario import Scenario
 from cstosim.outcomes.metrics import Estimate, parse_metric
+from cstosim.outcomes.paired import compare_tables
+from cstosim.outcomes.table import granted_column
 from cstosim.outcomes.tally import Tally
 from cstosim.scenario_files import load_scenario
 from cstosim.scenario_files.facts import load_record
@@ -261,32 +264,189 @@ def export_csv(store: ResultStore, target: Path) -> Path:
     return target
 
 
-def replot(folder: str | Path) -> tuple[ResultStore, Tally, Summary, list[Path]]:
-    """Redraw ``summary.json`` and the plots of a run's results folder from its chunks (one at a time).
+@dataclass(frozen=True, eq=False)
+class Replot:
+    """What ``replot`` redrew: the kind of results (``run`` or ``sweep``), the replications read (of each point,
+    for a sweep), whether the experiment was complete, and the files written."""
 
-    Works for a run still in progress or interrupted. ``StoreError`` if the folder holds no run results, or
-    ``ValueError`` if its scenario file changed since the run.
-    """
-    from cstosim.analysis.plots import save_plots
+    kind: str
+    points: int
+    replications: int
+    complete: bool
+    written: tuple[Path, ...]
+
+
+def _saved_scenario(store: ResultStore) -> Scenario:
+    """The scenario a results folder was run with, checked against the hash in its manifest."""
     from cstosim.experiments.store import scenario_fingerprint
 
-    store = ResultStore.open(Path(folder))
-    if store.kind != "run":
-        raise StoreError(f"{folder}: holds {store.kind} results; plot redraws the plots of run results")
     if store.manifest.get("scenario_file") is None:
-        raise StoreError(f"{folder}: the run's scenario was built in code and not saved; plot it from Python")
+        raise StoreError(f"{store.folder}: the scenario was built in code and not saved; plot it from Python")
     scenario_path = store.folder / store.manifest["scenario_file"]
     model = load_scenario(scenario_path)
     if scenario_fingerprint(model)[1] != store.manifest["scenario_hash"]:
         raise StoreError(f"{scenario_path}: changed since the run (its hash differs)")
     if not store.manifest["chunks"]:
-        raise StoreError(f"{folder}: no replications saved yet")
+        raise StoreError(f"{store.folder}: no replications saved yet")
+    return model
+
+
+def replot(folder: str | Path, metric: str | None = None) -> Replot:
+    """Redraw the files of a results folder from its saved chunks: for a run, ``summary.json`` and the four plots
+    (reading one chunk at a time); for a sweep, ``sweep_summary.csv``, ``sweep.json`` and ``sweep_METRIC.png``,
+    of ``metric`` (default: the one recorded in ``sweep.json``, else ``any_grant``).
+
+    Works for an experiment still in progress or interrupted. ``StoreError`` if the folder holds other results,
+    or if its scenario file changed since the run; ``ValueError`` for an unknown metric.
+    """
+    from cstosim.analysis.plots import save_plots
+
+    store = ResultStore.open(Path(folder))
+    if store.kind not in ("run", "sweep"):
+        raise StoreError(f"{folder}: holds {store.kind} results; plot redraws the plots of run and sweep results")
+    if store.kind == "run" and metric is not None:
+        raise ValueError(f"metric: a run's plots have no metric to choose (got {metric!r}); --metric is for sweeps")
+    model = _saved_scenario(store)
+    if store.kind == "sweep":
+        return _replot_sweep(store, model, metric)
     tally = Tally(model)
     for table in store.tables():
         tally.add(table)
     summary = summarize_tally(model, tally)
     write_json(store.folder / "summary.json", summary.to_json())
-    return store, tally, summary, save_plots(tally, summary, store.folder)
+    plots = save_plots(tally, summary, store.folder)
+    return Replot("run", 1, tally.replications, store.complete, (store.folder / "summary.json", *plots))
+
+
+def _replot_sweep(store: ResultStore, model: Scenario, metric: str | None) -> Replot:
+    import json
+
+    from cstosim.analysis.sweeps import sweep_summary
+
+    recorded = store.folder / "sweep.json"
+    if metric is None and recorded.exists():
+        metric = json.loads(recorded.read_text(encoding="utf-8")).get("metric")
+    chosen = metric or "any_grant"
+    try:
+        parse_metric(model, chosen)
+    except ValueError as error:
+        raise ValueError(f"metric: {error}") from None
+    table = store.read_table()
+    summary = sweep_summary(model, table, chosen)
+    written = _write_sweep(store, store.settings, store.replications, store.seed, chosen, table, summary, model)
+    points = len(summary)
+    redrawn = tuple(path for path in written if path != store.table_folder)
+    return Replot("sweep", points, len(table) // max(points, 1), store.complete, redrawn)
+
+
+# Paired comparisons -------------------------------------------------------------------------------------------
+
+COMPARISON_FILES = ("comparison.csv", "comparison.parquet", "comparison.json", "comparison.png")
+
+
+@dataclass(frozen=True, eq=False)
+class PairedComparison:
+    """What-ifs against a baseline on common random numbers: ``table`` has one row per what-if (``scenario``)
+    and outcome (``cstosim.outcomes.paired.COLUMNS``), and how the runs went."""
+
+    baseline: Scenario
+    what_ifs: tuple[Scenario, ...]
+    seed: int
+    replications: int
+    table: pd.DataFrame
+    report: RunReport
+    written: tuple[Path, ...]
+
+
+def paired_comparison(
+    baseline: Scenario | str | Path,
+    what_ifs: Scenario | str | Path | Sequence[Scenario | str | Path],
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    out: str | Path | None = None,
+    force: bool = False,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    progress: bool = False,
+) -> PairedComparison:
+    """Run ``baseline`` and each of ``what_ifs`` ``replications`` times (default 1000) with the same ``seed``
+    and compare each what-if with the baseline replication by replication (``cstosim.compare`` returns the
+    table alone).
+
+    All scenarios run as the points of one experiment on the pipeline, so replication ``i`` of each uses the
+    numbers of ``(seed, i)``. With ``out``, writes ``comparison.csv``, ``comparison.parquet``,
+    ``comparison.json`` and ``comparison.png`` there; a folder that already holds a comparison is replaced only
+    with ``force``.
+    """
+    base = _scenario(baseline)
+    given = [what_ifs] if isinstance(what_ifs, (Scenario, str, Path)) else list(what_ifs)
+    if not given:
+        raise ValueError("compare needs at least one what-if scenario")
+    others = tuple(_scenario(what_if) for what_if in given)
+    names = [what_if.name for what_if in others]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"what-ifs need distinct names: their rows are told apart by name (got {repeated[0]!r} twice)")
+    count = DEFAULT_REPLICATIONS if replications is None else replications
+    if count < 1:
+        raise ValueError(f"replications must be >= 1 (got {count})")
+    folder = Path(out) if out is not None else None
+    if folder is not None and not force and (folder / "comparison.json").exists():
+        raise StoreError(f"{folder}: holds a comparison already (comparison.json); --force (force=True) replaces it")
+    root_seed = fresh_seed() if seed is None else seed
+    scenarios = (base, *others)
+    columns = point_columns(len(scenarios))
+    tasks = [RunTask(portable(scenario), root_seed, columns.iloc[[p]]) for p, scenario in enumerate(scenarios)]
+    # Only the columns a comparison reads are kept, so that memory holds (1 + what-ifs) x a few numbers a row.
+    kept = ["point", "replication", "entry_into_force", "first_grant", "last_ratifier"]
+    kept += sorted({granted_column(c.name) for scenario in scenarios for c in scenario.candidates})
+    sink = TableSink(kept)
+    report = execute(tasks, count, [sink], Execution(workers, scheduler, chunk_size, progress))
+    tables = dict(iter(sink.table().groupby("point", sort=True)))
+    parts = []
+    for point, what_if in enumerate(others, start=1):
+        rows = compare_tables(base, tables[0].reset_index(drop=True), what_if, tables[point].reset_index(drop=True))
+        rows.insert(0, "scenario", what_if.name)
+        parts.append(rows)
+    table = pd.concat(parts, ignore_index=True)
+    table["seed"] = root_seed
+    written: list[Path] = []
+    if folder is not None:
+        written = _write_comparison(folder, table, base, others, count, root_seed)
+    return PairedComparison(base, others, root_seed, count, table, report, tuple(written))
+
+
+def compare(
+    baseline: Scenario | str | Path,
+    what_ifs: Scenario | str | Path | Sequence[Scenario | str | Path],
+    replications: int | None = None,
+    seed: int | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """What ``cstosim compare`` prints, as a table: one row per what-if (``scenario``) and outcome, with the
+    baseline's and the what-if's values, the paired difference and its 95% interval, the interval two
+    independent runs would give and the ratio of the widths. ``options`` are ``paired_comparison``'s (``out``,
+    ``force``, ``workers``, ``scheduler``, ``chunk_size``, ``progress``)."""
+    return paired_comparison(baseline, what_ifs, replications, seed, **options).table
+
+
+def _write_comparison(
+    folder: Path, table: pd.DataFrame, baseline: Scenario, what_ifs: Sequence[Scenario], replications: int, seed: int
+) -> list[Path]:
+    from cstosim.analysis.compare import comparison_json, plot_comparison
+
+    folder.mkdir(parents=True, exist_ok=True)
+    csv, parquet, summary, picture = (folder / name for name in COMPARISON_FILES)
+    figure = plot_comparison(table, baseline.name)
+    write_json(summary, comparison_json(table, baseline, what_ifs, replications, seed))
+    return [
+        _write(csv, lambda path: table.to_csv(path, index=False)),
+        _write(parquet, lambda path: table.to_parquet(path, index=False)),
+        summary,
+        _write(picture, lambda path: figure.savefig(path, format="png")),
+    ]
 
 
 # Sweeps -------------------------------------------------------------------------------------------------------

@@ -3,11 +3,17 @@
 Reads a ``Forecast`` (the table of conditioned replications, with ``accepted`` marking the ones consistent with
 the record) and never runs the engine. Probabilities are shares of the accepted replications with Wilson
 intervals; dates are the median and the 5% and 95% quantiles over the accepted replications that reached them.
+
+A forecast may keep few replications (the record rejects the others). It then says so: a warning when fewer
+than ``FEW_ACCEPTED`` are accepted, and no date quantile that its replications cannot support (an order
+statistic interval around a 5% date needs 72 values, around a median 6: ``quantile_supported``), with the number
+of replications that would, at the rate this run accepted them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,10 +27,12 @@ from cstosim.analysis.summary import MilestoneDates
 from cstosim.experiments.files import jsonable
 from cstosim.experiments.forecast import Forecast
 from cstosim.model.facts import FactEvent
-from cstosim.outcomes.statistics import Proportion, quantile
+from cstosim.outcomes.statistics import Proportion, replications_for_quantile
 from cstosim.outcomes.table import granted_column
+from cstosim.outcomes.tally import DayCounts
 
 YEARS_AHEAD = (1, 2, 3, 5, 10)
+FEW_ACCEPTED = 100  # below this many accepted replications, a forecast says its figures rest on few runs
 
 
 @dataclass(frozen=True)
@@ -60,21 +68,58 @@ class ForecastSummary:
     in_force_by_as_of: Proportion | None
     first_grant: MilestoneDates
     grants: tuple[GrantOutlook, ...]  # any candidate first, then each candidate
+    warnings: tuple[str, ...]  # few accepted replications; dates left out and the runs that would give them
 
     def to_json(self) -> dict[str, Any]:
         json_ready: dict[str, Any] = jsonable(asdict(self))
         return json_ready
 
 
-def _milestone(name: str, column: pd.Series) -> MilestoneDates:
+def _milestone(name: str, column: pd.Series, start: dt.date) -> MilestoneDates:
     """When a milestone happened, over the replications of ``column`` that reached it."""
-    reached = column.dropna().to_numpy(dtype="datetime64[D]").astype(np.int64)
+    counts = DayCounts()
+    counts.add((column.dropna() - pd.Timestamp(start)).dt.days.to_numpy(dtype=np.int64))
+    return MilestoneDates.of(name, counts, len(column), start)
 
-    def date(q: float) -> dt.date | None:
-        day = quantile(reached, q)
-        return None if day is None else dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
 
-    return MilestoneDates(name, Proportion.of(len(reached), len(column)), date(0.5), date(0.05), date(0.95))
+def more_replications(needed: int, have: int, replications: int) -> int | None:
+    """How many replications more than ``replications`` should bring ``have`` (values a quantile can use) up to
+    ``needed``, if they come at the rate this run gave them (``None``: none came, no rate to go by)."""
+    if have >= needed:
+        return 0
+    if have == 0:
+        return None
+    return math.ceil(needed * replications / have) - replications
+
+
+def _warnings(forecast: Forecast, accepted: int, milestones: list[MilestoneDates]) -> tuple[str, ...]:
+    """What the reader of a forecast kept on few replications must know: how few, and the dates left out."""
+    total = forecast.replications
+    warnings = []
+    if accepted < FEW_ACCEPTED:
+        target = 10 * FEW_ACCEPTED
+        needed = math.ceil(target * total / accepted)  # accepted >= 1: summarize_forecast refuses a forecast of none
+        warnings.append(
+            f"Only {accepted:,} of {total:,} replications agree with the record: every figure below rests on "
+            f"{accepted:,} runs. At this rate about {needed:,} replications would give {target:,} accepted."
+        )
+    median, tails = replications_for_quantile(0.5), replications_for_quantile(0.05)
+    for milestone in milestones:
+        have = milestone.reached.successes
+        if have >= tails:
+            continue
+        which = "5% and 95% dates" if have >= median else "median, 5% and 95% dates"
+        wanted = f"they need {tails}" if have >= median else f"a median needs {median}, the 5% and 95% dates {tails}"
+        more = more_replications(tails, have, total)
+        runs = (
+            f"; about {more:,} more replications at this run's rate ({have / total:.1%} of the replications are "
+            "accepted and reach it) would give them all"
+            if more is not None
+            else ""
+        )
+        reached = f"{have:,} accepted replication{'' if have == 1 else 's'} reached it"
+        warnings.append(f"{milestone.milestone}: no {which}: {reached}; {wanted}{runs}.")
+    return tuple(warnings)
 
 
 def outlook_dates(as_of: dt.date, horizon: dt.date) -> list[dt.date]:
@@ -110,10 +155,14 @@ def summarize_forecast(forecast: Forecast) -> ForecastSummary:
         GrantOutlook(
             who,
             tuple((date, Proportion.of(int((column <= pd.Timestamp(date)).sum()), n)) for date in dates),
-            _milestone(who, column).median,
+            _milestone(who, column, scenario.start).median,
         )
         for who, column in columns
     )
+    entry_into_force = (
+        None if eif_recorded else _milestone("entry into force", table["entry_into_force"], scenario.start)
+    )
+    first_grant = _milestone("first status granted", table["first_grant"], scenario.start)
     return ForecastSummary(
         scenario=scenario.name,
         record=record.title,
@@ -128,10 +177,11 @@ def summarize_forecast(forecast: Forecast) -> ForecastSummary:
             FactLine(c.fact.describe(), c.fact.source, "imposed" if c.imposed else "checked", c.contradicted)
             for c in forecast.checks
         ),
-        entry_into_force=None if eif_recorded else _milestone("entry into force", table["entry_into_force"]),
+        entry_into_force=entry_into_force,
         in_force_by_as_of=None if eif_recorded else Proportion.of(int((table["entry_into_force"] <= as_of).sum()), n),
-        first_grant=_milestone("first status granted", table["first_grant"]),
+        first_grant=first_grant,
         grants=grants,
+        warnings=_warnings(forecast, n, [m for m in (entry_into_force, first_grant) if m is not None]),
     )
 
 
@@ -143,6 +193,7 @@ def format_forecast(summary: ForecastSummary) -> str:
         f"As of {summary.as_of}; horizon {summary.horizon}; seed {summary.seed}",
         f"Method: {summary.method} ({summary.statement})",
         f"Accepted: {summary.accepted:,} of {summary.replications:,} replications ({share:.1%})",
+        *(f"Warning: {warning}" for warning in summary.warnings),
         "",
         "Facts (how each was honoured; replications that contradicted it before rejection)",
     ]
@@ -155,13 +206,16 @@ def format_forecast(summary: ForecastSummary) -> str:
         lines += [
             f"Entry into force (not in the record): in force by {summary.as_of}: "
             f"{_interval(summary.in_force_by_as_of)}; by {summary.horizon}: {_interval(e.reached)}",
-            f"  date: median {_date(e.median)}, 5% {_date(e.p05)}, 95% {_date(e.p95)}",
+            f"  date: median {_date(e.median)}, 5% {_date(e.p05)}, 95% {_date(e.p95)} (over the "
+            f"{e.reached.successes:,} accepted replications in force by the horizon); 50% of all accepted in force: "
+            f"{_by(e.median_all)}",
             "",
         ]
     first = summary.first_grant
     lines += [
         f"First status granted: median {_date(first.median)}, 5% {_date(first.p05)}, 95% {_date(first.p95)} "
-        f"(over the {first.reached.successes:,} accepted replications with a grant by the horizon)",
+        f"(over the {first.reached.successes:,} accepted replications with a grant by the horizon); 50% of all "
+        f"accepted with a grant: {_by(first.median_all)}",
         "",
         "Probability of a status granted by each date (95% interval)",
     ]
@@ -176,6 +230,10 @@ def format_forecast(summary: ForecastSummary) -> str:
 
 def _date(value: dt.date | None) -> str:
     return str(value) if value is not None else "-"
+
+
+def _by(value: dt.date | None) -> str:
+    return f"by {value}" if value is not None else "not reached"
 
 
 def _interval(p: Proportion) -> str:

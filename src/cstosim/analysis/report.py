@@ -1,6 +1,8 @@
 """A self-contained HTML report on one scenario, for teachers to read in a browser or send by e-mail.
 
-``build_report`` runs the replications and gathers everything a page needs; ``render_report`` fills the
+``build_report`` runs the replications and gathers everything a page needs (with a ``baseline``, it runs the
+baseline on the same seed too, and the page compares the two replication by replication, as ``cstosim
+compare`` does); ``render_report`` fills the
 jinja2 template shipped in ``cstosim/analysis/templates/report.html.j2`` (CSS inline, every image a base64
 PNG, no script and no network access); ``write_report`` writes the page whole or not at all. The page reads on
 a phone as on a desktop: below 640 px its tables stack one row to a block and the two wide figures scroll
@@ -22,6 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cstosim.analysis import plots
+from cstosim.analysis.compare import NOTES, comparison_cells, plot_comparison, tightening
 from cstosim.analysis.narration import Trace, readable_path, trace
 from cstosim.analysis.narration.events import words
 from cstosim.analysis.parameters import SourcedTable, parameter_tables
@@ -29,10 +32,11 @@ from cstosim.analysis.summary import Summary, summarize
 from cstosim.analysis.timeline import process_diagram, timeline
 from cstosim.engine import run_replication
 from cstosim.experiments.files import atomic_path
-from cstosim.experiments.runs import run_replications
+from cstosim.experiments.runs import run_points, run_replications
 from cstosim.experiments.store import package_version
 from cstosim.model.citations import Document, date_basis
 from cstosim.model.scenario import Scenario
+from cstosim.outcomes.paired import PROBABILITY, compare_tables
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,20 @@ class Image:
     title: str
     caption: str
     data: str  # base64 PNG
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """The report's scenario against a baseline on the same seed: one row of text cells per outcome (label,
+    baseline, this scenario, paired difference, independent-runs interval, width ratio), split into
+    probabilities and dates, the median width ratio, and the plot of the differences."""
+
+    baseline: Scenario
+    probabilities: tuple[tuple[str, ...], ...]
+    dates: tuple[tuple[str, ...], ...]
+    tightening: float
+    plot: Image
+    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,7 @@ class Report:
     created: dt.datetime
     parameters: tuple[SourcedTable, ...] = ()  # every value the file sets, under the source that covers it
     why_example: str = ""  # why this replication is the example (chosen by outcome, or asked for)
+    comparison: BaselineComparison | None = None
 
 
 def png(figure: Figure) -> str:
@@ -81,9 +100,18 @@ def example_replication(table: pd.DataFrame) -> tuple[int, str]:
     return 0, "no replication of this run reaches entry into force: the first is shown"
 
 
-def build_report(scenario: Scenario, *, replications: int, seed: int, example: int | None = None) -> Report:
-    """Run ``replications`` replications with root ``seed`` and gather the page's content."""
-    table = run_replications(scenario, replications, seed)
+def build_report(
+    scenario: Scenario, *, replications: int, seed: int, example: int | None = None, baseline: Scenario | None = None
+) -> Report:
+    """Run ``replications`` replications with root ``seed`` and gather the page's content; with ``baseline``,
+    run it on the same seed too and compare the two replication by replication."""
+    comparison = None
+    if baseline is None:
+        table = run_replications(scenario, replications, seed)
+    else:
+        both = run_points([baseline, scenario], replications, seed)
+        before, table = (part.drop(columns="point").reset_index(drop=True) for _, part in both.groupby("point"))
+        comparison = _comparison(baseline, before, scenario, table)
     summary = summarize(scenario, table)
     chosen, why = example_replication(table) if example is None else (example, "the one asked for (--example)")
     result = run_replication(scenario, seed, chosen)
@@ -115,6 +143,30 @@ def build_report(scenario: Scenario, *, replications: int, seed: int, example: i
         created=dt.datetime.now(dt.UTC).replace(microsecond=0),
         parameters=parameter_tables(scenario, compact=True),
         why_example=why,
+        comparison=comparison,
+    )
+
+
+def _comparison(
+    baseline: Scenario, before: pd.DataFrame, scenario: Scenario, after: pd.DataFrame
+) -> BaselineComparison:
+    rows = compare_tables(baseline, before, scenario, after)
+    rows.insert(0, "scenario", scenario.name)
+    rows["seed"] = int(after["seed"].iloc[0])
+    cells = comparison_cells(rows, baseline.start)
+    probability = (rows["unit"] == PROBABILITY).to_list()
+    return BaselineComparison(
+        baseline=baseline,
+        probabilities=tuple(cell for cell, yes in zip(cells, probability, strict=True) if yes),
+        dates=tuple(cell for cell, yes in zip(cells, probability, strict=True) if not yes),
+        tightening=tightening(rows),
+        plot=Image(
+            "What the change does",
+            f"Each outcome's paired difference from {baseline.name}, with its 95% interval, over the wider interval "
+            "two independent runs would give (grey).",
+            png(plot_comparison(rows, baseline.name)),
+        ),
+        notes=NOTES,
     )
 
 
@@ -187,7 +239,7 @@ def render_report(report: Report) -> str:
         lstrip_blocks=True,
     )
     environment.filters["percent"] = lambda value: f"{value:.1%}"
-    environment.filters["date"] = lambda value: "-" if value is None else str(value)
+    environment.filters["date"] = lambda value, missing="-": missing if value is None else str(value)
     environment.filters["words"] = words
     rule_numbers = {rule.key: number for number, rule in enumerate(report.trace.rules, start=1)}
     return environment.get_template("report.html.j2").render(
@@ -202,9 +254,19 @@ def render_report(report: Report) -> str:
     )
 
 
-def write_report(scenario: Scenario, output: Path, *, replications: int, seed: int, example: int | None = None) -> Path:
+def write_report(
+    scenario: Scenario,
+    output: Path,
+    *,
+    replications: int,
+    seed: int,
+    example: int | None = None,
+    baseline: Scenario | None = None,
+) -> Path:
     """Build and write the report to ``output`` (atomically); returns the path written."""
-    page = render_report(build_report(scenario, replications=replications, seed=seed, example=example))
+    page = render_report(
+        build_report(scenario, replications=replications, seed=seed, example=example, baseline=baseline)
+    )
     with atomic_path(output) as temporary:
         temporary.write_text(page, encoding="utf-8")
     return output

@@ -1,8 +1,12 @@
 """The summary of a run: milestone dates, probabilities with intervals, last ratifiers.
 
-Probabilities carry Wilson score intervals (``cstosim.outcomes.statistics.Proportion``). Milestone dates are
-summarised over the replications that reached them, with the share that did. Computed from a ``Tally``, so a
-streamed run of any size and an in-memory table give the same figures.
+Probabilities carry Wilson score intervals (``cstosim.outcomes.statistics.Proportion``). A milestone's median
+and 5% and 95% dates are over the replications that reached it, a conditional figure reported with the share
+that did: read alone it can mislead (a stricter rule that removes the late grants moves the median grant
+earlier). Beside it, ``median_all`` is the date by which half of all replications had reached it, the others
+counted as later than any date. A quantile that too few replications support (``quantile_supported``: a 5% date
+needs 72) is not given. Computed from a ``Tally``, so a streamed run of any size and an in-memory table give
+the same figures.
 """
 
 from __future__ import annotations
@@ -16,29 +20,74 @@ import pandas as pd
 
 from cstosim.experiments.files import jsonable
 from cstosim.model.scenario import Scenario
-from cstosim.outcomes.statistics import Proportion
+from cstosim.outcomes.statistics import Proportion, quantile_rank, quantile_supported
 from cstosim.outcomes.table import applied_column, granted_column, ratified_column
-from cstosim.outcomes.tally import Tally
+from cstosim.outcomes.tally import DayCounts, Tally
+
+# What the date figures of summary.json mean, written into it.
+DEFINITIONS = {
+    "reached": "share of all replications that reached the milestone by the horizon (95% Wilson interval)",
+    "median, p05, p95": "dates over the replications that reached the milestone only (a conditional figure); "
+    "null when too few reached it to support that quantile (a 5% or 95% date needs 72, a median 6)",
+    "median_all": "the date by which half of all replications had reached the milestone, the others counted as "
+    "later than any date; null when fewer than half reached it by the horizon",
+    "median_grant, median_grant_all": "a candidate's grant date: the median over the replications that granted "
+    "it, and the date by which half of all replications had granted it",
+}
 
 
 @dataclass(frozen=True)
 class MilestoneDates:
-    """When a milestone happened, over the replications that reached it by the horizon."""
+    """When a milestone happened: ``median``, ``p05`` and ``p95`` over the replications that reached it by the
+    horizon (``reached`` says how many), ``None`` where too few did to support that quantile; ``median_all``,
+    the date by which half of all replications had reached it (``None``: fewer than half did)."""
 
     milestone: str
     reached: Proportion
     median: dt.date | None
     p05: dt.date | None
     p95: dt.date | None
+    median_all: dt.date | None
+
+    @classmethod
+    def of(cls, milestone: str, counts: DayCounts, replications: int, start: dt.date) -> MilestoneDates:
+        """From the days (since ``start``) on which the replications that reached it did, out of
+        ``replications``."""
+        reached = counts.reached
+
+        def date(day: int | None) -> dt.date | None:
+            return None if day is None else start + dt.timedelta(days=day)
+
+        def conditional(q: float) -> dt.date | None:
+            return date(counts.quantile(q)) if quantile_supported(reached, q) else None
+
+        over_all = counts.order_statistic(quantile_rank(replications, 0.5))
+        return cls(
+            milestone=milestone,
+            reached=Proportion.of(reached, replications),
+            median=conditional(0.5),
+            p05=conditional(0.05),
+            p95=conditional(0.95),
+            median_all=date(over_all) if quantile_supported(replications, 0.5) else None,
+        )
+
+    @property
+    def too_few(self) -> bool:
+        """Whether some quantile was left out because too few replications reached the milestone."""
+        return self.reached.successes > 0 and (self.p05 is None or self.median is None)
 
 
 @dataclass(frozen=True)
 class CandidateOutcome:
+    """A candidate's chance of applying and of obtaining the status it seeks; ``median_grant`` over the
+    replications that granted it, ``median_grant_all`` the date by which half of all replications had."""
+
     candidate: str
     status: str
     applied: Proportion
     granted: Proportion
     median_grant: dt.date | None
+    median_grant_all: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -54,8 +103,8 @@ class Summary:
     last_ratifier: dict[str, Proportion]
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON-ready figures (dates as ISO strings)."""
-        json_ready: dict[str, Any] = jsonable(asdict(self))
+        """Plain JSON-ready figures (dates as ISO strings), with what the date figures mean."""
+        json_ready: dict[str, Any] = jsonable({**asdict(self), "definitions": DEFINITIONS})
         return json_ready
 
     def _repr_html_(self) -> str:  # a notebook shows tables of percentages and dates, not the dataclass
@@ -87,13 +136,15 @@ def summarize_tally(scenario: Scenario, tally: Tally) -> Summary:
     milestones.append(entry_into_force)
     milestones += [_dates(tally, f"{c.name} applies", applied_column(c.name)) for c in scenario.candidates]
     milestones.append(_dates(tally, "first status granted", "first_grant"))
+    grants = {c.name: _dates(tally, c.name, granted_column(c.name)) for c in scenario.candidates}
     candidates = tuple(
         CandidateOutcome(
             candidate=c.name,
             status=c.status,
             applied=Proportion.of(tally.reached(applied_column(c.name)), n),
-            granted=Proportion.of(tally.reached(granted_column(c.name)), n),
-            median_grant=_date(tally.quantile_date(granted_column(c.name), 0.5)),
+            granted=grants[c.name].reached,
+            median_grant=grants[c.name].median,
+            median_grant_all=grants[c.name].median_all,
         )
         for c in scenario.candidates
     )
@@ -113,16 +164,5 @@ def summarize_tally(scenario: Scenario, tally: Tally) -> Summary:
 
 
 def _dates(tally: Tally, name: str, column: str) -> MilestoneDates:
-    return MilestoneDates(
-        milestone=name,
-        reached=Proportion.of(tally.reached(column), tally.replications),
-        median=_date(tally.quantile_date(column, 0.5)),
-        p05=_date(tally.quantile_date(column, 0.05)),
-        p95=_date(tally.quantile_date(column, 0.95)),
-    )
-
-
-def _date(value: np.datetime64 | None) -> dt.date | None:
-    if value is None:
-        return None
-    return dt.date(1970, 1, 1) + dt.timedelta(days=int(value.astype("datetime64[D]").astype(np.int64)))
+    start = dt.date(1970, 1, 1) + dt.timedelta(days=int(tally.start.astype(np.int64)))
+    return MilestoneDates.of(name, tally.days[column], tally.replications, start)

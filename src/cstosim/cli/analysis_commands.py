@@ -33,7 +33,8 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
     multiple=True,
     required=True,
     metavar="PATH=LOW:HIGH",
-    help="An uncertain parameter (a dotted path in the scenario file) and its range; repeat for each.",
+    help="An uncertain parameter (a dotted path in the scenario file) and the range it is sampled in, as in "
+    "sweep --vary; repeat for each.",
 )
 @click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
 @click.option(

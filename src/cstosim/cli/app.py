@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cstosim.cli.analysis_commands import calibrate, forecast, sensitivity
+from cstosim.cli.compare import compare
 from cstosim.cli.experiments import plot, sweep
 from cstosim.cli.explore import explore
 from cstosim.cli.scenario_commands import new, params, scenarios, schema, validate
@@ -20,7 +21,7 @@ def main() -> None:
 
 for command in (run, validate, scenarios, params, new, schema, trace, report, explore):
     main.add_command(command)
-for command in (plot, sweep):
+for command in (compare, plot, sweep):
     main.add_command(command)
 for command in (sensitivity, forecast, calibrate):
     main.add_command(command)

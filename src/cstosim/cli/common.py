@@ -80,8 +80,13 @@ def execution_options(function: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Local worker processes. Default: every core of this machine.",
         ),
-        click.option("--scheduler", metavar="ADDRESS", default=None, help="Run on the Dask cluster at ADDRESS."),
-        click.option("--dask", is_flag=True, help="Run on a Dask LocalCluster started for this run."),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            default=None,
+            help="Run on the Dask cluster whose scheduler is at ADDRESS.",
+        ),
+        click.option("--dask", is_flag=True, help="Run on a Dask cluster started on this machine for this run."),
         click.option(
             "--chunk-size",
             type=click.IntRange(min=1),
@@ -97,8 +102,15 @@ def execution_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def scheduler_of(scheduler: str | None, dask: bool) -> str | None:
+    """The Dask scheduler to run on: ``--dask`` is the one way to ask for a cluster on this machine,
+    ``--scheduler`` takes the address of a running one."""
     if scheduler is not None and dask:
         raise UserError("--scheduler and --dask: give one of them")
+    if scheduler is not None and scheduler.strip().lower() == LOCAL:
+        raise UserError(
+            "--scheduler takes the address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+            f"(got {scheduler!r}); for a Dask cluster on this machine use --dask"
+        )
     return LOCAL if dask else scheduler
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +28,25 @@ from cstosim.experiments.sweep import parse_vary
 
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def plot(folder: Path) -> None:
-    """Redraw the plots and summary.json of the results in FOLDER (a ``cstosim run --out`` folder).
+@click.option(
+    "--metric",
+    default=None,
+    help="For a sweep folder: the metric to summarise and plot.  [default: the sweep's, else any_grant]",
+)
+def plot(folder: Path, metric: str | None) -> None:
+    """Redraw the files of the results in FOLDER: a ``cstosim run --out`` folder (summary.json and the four
+    plots) or a ``cstosim sweep --out`` folder (sweep_summary.csv, sweep.json and sweep_METRIC.png).
 
-    Reads the Parquet chunks one at a time, so it works for runs of any size.
+    Reads the saved Parquet chunks (a run's one at a time, so it works for runs of any size).
     """
     from cstosim.api import replot
 
     with user_errors():
-        store, tally, _, paths = replot(folder)
-    status = "" if store.complete else " (run not complete: plots of the chunks saved so far)"
-    click.echo(f"{tally.replications:,} replications{status}. Wrote " + ", ".join(str(path) for path in paths))
+        result = replot(folder, metric)
+    status = "" if result.complete else f" ({result.kind} not complete: plots of the chunks saved so far)"
+    size = f"{result.points:,} points x " if result.kind == "sweep" else ""
+    wrote = ", ".join(str(path) for path in result.written)
+    click.echo(f"{size}{result.replications:,} replications{status}. Wrote {wrote}")
 
 
 @click.command()
@@ -46,8 +55,9 @@ def plot(folder: Path) -> None:
     "--vary",
     "vary_options",
     multiple=True,
-    metavar="PATH=V1,V2,...",
-    help="A parameter (dotted path) and its values; repeat for a grid. With --design lhs: PATH=LOW,HIGH. "
+    metavar="PATH=V1,V2,...|PATH=LOW:HIGH",
+    help="A parameter (dotted path) and its values (PATH=V1,V2,...: a grid), or the range to sample with "
+    "--design lhs (PATH=LOW:HIGH); repeat for more parameters. "
     "Default: the scenario file's [sweep] table.",
 )
 @click.option("--design", type=click.Choice(["grid", "lhs"]), default=None, help="Full grid, or Latin hypercube.")
@@ -83,7 +93,7 @@ def sweep(
     """Run SCENARIO at every point of a parameter sweep and compare the points, with 95% intervals."""
     from cstosim.api import sweep as run_sweep
 
-    vary: dict[str, list[Any]] = {}
+    vary: dict[str, Sequence[Any]] = {}
     for text in vary_options:
         try:
             path, values = parse_vary(text)

@@ -22,7 +22,7 @@ from cstosim.cli.common import (
     user_errors,
 )
 from cstosim.experiments.pipeline import terminal_progress
-from cstosim.outcomes.statistics import Proportion
+from cstosim.outcomes.statistics import Proportion, replications_for_quantile
 
 
 @click.command()
@@ -112,17 +112,25 @@ def format_summary(title: str, summary: Summary) -> str:
     seed = f", seed {summary.seed}" if summary.seed is not None else ""
     candidates = [f"{o.candidate} ({o.status})" for o in summary.candidates]
     names = [m.milestone for m in summary.milestones] + candidates + list(summary.last_ratifier)
+    if summary.last_ratifier:
+        names.append("(not in force by the horizon)")
     width = max(len(name) for name in [*names, "Candidate (status sought)"]) + 2
     horizon = summary.horizon
     lines = [
         f"{summary.scenario}: {title}",
         f"{summary.replications:,} replications{seed}; horizon {horizon}",
         "",
-        f"{'Milestone':<{width}}{'reached':>8}   {'median':<12}{'5%':<12}95%",
+        f"{'':<{width}}{'':>8}   {'over the replications that reached it':<39}over all",
+        f"{'Milestone':<{width}}{'reached':>8}   {'median':<12}{'5%':<12}{'95%':<15}50% reached by",
     ]
     for m in summary.milestones:
-        dates = f"{_date(m.median):<12}{_date(m.p05):<12}{_date(m.p95)}"
-        lines.append(f"  {m.milestone:<{width - 2}}{m.reached.estimate:>8.1%}   {dates}")
+        dates = f"{_date(m.median):<12}{_date(m.p05):<12}{_date(m.p95):<15}{_date(m.median_all, 'not reached')}"
+        lines.append(f"  {m.milestone:<{width - 2}}{m.reached.estimate:>8.1%}   {dates}".rstrip())
+    if any(m.too_few for m in summary.milestones):
+        lines.append(
+            f"  -: too few replications reached it for that date (a median needs {replications_for_quantile(0.5)}, "
+            f"a 5% or 95% date {replications_for_quantile(0.05)})"
+        )
     lines += [
         "",
         f"Entry into force by {horizon}:   {_interval(summary.entry_into_force.reached)}",
@@ -142,8 +150,8 @@ def format_summary(title: str, summary: Summary) -> str:
     return "\n".join(lines)
 
 
-def _date(value: object) -> str:
-    return str(value) if value is not None else "-"
+def _date(value: object, missing: str = "-") -> str:
+    return str(value) if value is not None else missing
 
 
 def _interval(proportion: Proportion) -> str:

@@ -104,16 +104,26 @@ def trace(
     show_default=True,
     help="The HTML file to write.",
 )
-def report(scenario: str, replications: int, seed: int | None, example: int | None, output: Path) -> None:
+@click.option(
+    "--baseline",
+    default=None,
+    metavar="SCENARIO",
+    help="Also run this scenario on the same seed and compare SCENARIO with it, replication by replication.",
+)
+def report(
+    scenario: str, replications: int, seed: int | None, example: int | None, output: Path, baseline: str | None
+) -> None:
     """Write a self-contained HTML page on SCENARIO: sources, summary, plots, an example timeline and trace."""
     from cstosim.analysis.report import write_report
 
     model = load(scenario)
+    base = load(baseline) if baseline is not None else None
     root_seed = fresh_seed() if seed is None else seed
     if output.parent and not output.parent.exists():
         raise UserError(f"{output}: the folder {output.parent} does not exist")
     try:
-        written = write_report(model, output, replications=replications, seed=root_seed, example=example)
+        written = write_report(model, output, replications=replications, seed=root_seed, example=example, baseline=base)
     except OSError as error:
         raise UserError(f"{output}: cannot write the report: {error.strerror or error}") from None
-    click.echo(f"Wrote {written} ({replications:,} replications, seed {root_seed}).")
+    against = f", compared with {base.name}" if base is not None else ""
+    click.echo(f"Wrote {written} ({replications:,} replications, seed {root_seed}{against}).")

@@ -639,7 +639,9 @@ class _Replication:
             planned[index] = [(day, state) for day, _, state in dated]
             member = self.simulator.member_names[index]
             if self.log is not None:
-                self.log.extend(ParticipationChanged(member, state, day) for day, _, state in dated if day < horizon + 1)
+                self.log.extend(
+                    ParticipationChanged(member, state, day) for day, _, state in dated if day < horizon + 1
+                )
         return planned
 
     def participation_of(self, index: int, day: float) -> Participation:

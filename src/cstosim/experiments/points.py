@@ -2,6 +2,14 @@
 
 Sweeps and sensitivity analyses both run a scenario at many points. Parameters are named by dotted paths into
 the scenario table (``scenario_files.paths``), e.g. ``members[Tajikistan].ratification.delay.median_days``.
+
+On the command line both say which values a parameter takes in one grammar (``parse_assignment``):
+
+* ``PATH=V1,V2,...``: these values, one or more, each read as TOML (``400``, ``0.5``, ``true``, ``2020-01-01``),
+  anything else as text (``unanimity``): the values of a grid sweep;
+* ``PATH=LOW:HIGH``: the numbers from LOW to HIGH (LOW < HIGH), to be sampled: a Latin hypercube sweep
+  (``--design lhs``) or a sensitivity analysis. Two whole numbers give whole numbers in a sweep.
+
 Every point runs with the same replication seeds (common random numbers): replication ``i`` draws the same
 numbers everywhere, so identical points give identical rows and differences between points are the
 parameters' doing, not noise. A point's rows carry ``point`` and one column per parameter in front of the
@@ -10,16 +18,61 @@ run table.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from cstosim.experiments.tasks import RunTask, point_columns, portable
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files.loader import ScenarioError, parse_scenario, read_scenario_table
-from cstosim.scenario_files.paths import get_value, with_values
+from cstosim.scenario_files.paths import get_value, parse_value, with_values
+
+
+class Range(NamedTuple):
+    """A range of numbers to sample, written ``LOW:HIGH``."""
+
+    low: int | float
+    high: int | float
+
+    def __str__(self) -> str:
+        return f"{self.low}:{self.high}"
+
+
+class Values(list[Any]):
+    """Values given one by one, written ``V1,V2,...`` (a list that remembers it was not a range)."""
+
+    def __str__(self) -> str:
+        return ",".join(str(value) for value in self)
+
+
+GRAMMAR = "PATH=V1,V2,... (values) or PATH=LOW:HIGH (a range)"
+
+
+def parse_assignment(text: str, option: str) -> tuple[str, Values | Range]:
+    """``PATH=V1,V2,...`` as ``(path, Values)`` or ``PATH=LOW:HIGH`` as ``(path, Range)``; ``ValueError`` naming
+    ``option``, the rule and the text otherwise."""
+    path, equals, spec = text.partition("=")
+    where = f"{option} {text}"
+    if not equals or not path.strip() or not spec.strip():
+        raise ValueError(f"{where}: must be {GRAMMAR} (got {text!r})")
+    if ":" in spec:
+        parts = spec.split(":")
+        numbers = [parse_value(part) for part in parts]
+        if len(parts) != 2 or not all(
+            isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) for n in numbers
+        ):
+            raise ValueError(f"{where}: a range is LOW:HIGH, two numbers (got {spec!r})")
+        low, high = numbers
+        if not low < high:
+            raise ValueError(f"{where}: a range needs LOW below HIGH (got {spec!r})")
+        return path.strip(), Range(low, high)
+    items = spec.split(",")
+    if any(not item.strip() for item in items):
+        raise ValueError(f"{where}: values are V1,V2,... with none empty (got {spec!r})")
+    return path.strip(), Values(parse_value(item) for item in items)
 
 
 def scenario_table(scenario: Scenario | str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], str]:

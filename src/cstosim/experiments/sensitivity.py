@@ -1,9 +1,10 @@
 """Global sensitivity analysis: which uncertain parameter drives an outcome most (SALib, Sobol or Morris).
 
 Each parameter is a dotted path into the scenario file (``cstosim.scenario_files.paths``) with a range
-``LOW:HIGH``. Every parameter is checked before anything runs: the path exists (or is a key the schema
-accepts), the range is ordered, and the scenario is valid at both ends (and in the middle) of the range; a
-field that takes whole numbers is sampled as whole numbers. SALib's sample points become scenarios, all of
+``LOW:HIGH`` (the grammar of ``cstosim.experiments.points.parse_assignment``, which sweeps share). Every
+parameter is checked before anything runs: the path exists (or is a key the schema accepts), the range is
+ordered, and the scenario is valid at both ends (and in the middle) of the range; a field that takes whole
+numbers is sampled as whole numbers. SALib's sample points become scenarios, all of
 which are run in one experiment on the pipeline, each point with the same replication seeds (common
 random numbers), so the differences between points come from the parameters, not from sampling noise.
 Each point's outcome is the mean over its replications of the chosen metric.
@@ -20,7 +21,6 @@ every point uses the random numbers of ``(seed, i)``.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,7 +32,7 @@ import pandas as pd
 
 from cstosim.experiments.pipeline import Execution, execute
 from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, fresh_seed
-from cstosim.experiments.points import point_tasks, scenario_table
+from cstosim.experiments.points import Values, parse_assignment, point_tasks, scenario_table
 from cstosim.experiments.sinks import PointValuesSink
 from cstosim.experiments.tasks import RunTask
 from cstosim.model.scenario import Scenario
@@ -66,20 +66,16 @@ class Parameter:
 
 
 def parse_parameter(text: str) -> tuple[str, float, float]:
-    """``PATH=LOW:HIGH`` as (path, low, high); raises ``ScenarioError`` naming the text if malformed."""
-    path, equals, bounds = text.partition("=")
-    low_text, colon, high_text = bounds.partition(":")
-    if not (equals and colon and path.strip()):
-        raise ScenarioError([f"--param {text}: must be PATH=LOW:HIGH (got {text!r})"])
+    """``PATH=LOW:HIGH`` as (path, low, high); raises ``ScenarioError`` naming the text if malformed or if it
+    gives values (``PATH=V1,V2``) instead of a range."""
     try:
-        low, high = float(low_text), float(high_text)
-    except ValueError:
-        raise ScenarioError(
-            [f"--param {text}: LOW and HIGH must be numbers (got {low_text!r}, {high_text!r})"]
-        ) from None
-    if not (math.isfinite(low) and math.isfinite(high)):
-        raise ScenarioError([f"--param {text}: LOW and HIGH must be finite (got {low_text!r}, {high_text!r})"])
-    return path.strip(), low, high
+        path, given = parse_assignment(text, "--param")
+    except ValueError as error:
+        raise ScenarioError([str(error)]) from None
+    if isinstance(given, Values):
+        message = f"--param {text}: sensitivity samples a range: write PATH=LOW:HIGH (got the values {given})"
+        raise ScenarioError([message])
+    return path, float(given.low), float(given.high)
 
 
 def check_parameters(

@@ -34,13 +34,15 @@ class Sink:
 
 
 class TableSink(Sink):
-    """Keeps every chunk's table; ``table()`` joins them (for runs small enough to hold in memory)."""
+    """Keeps every chunk's table, or only ``columns`` of it; ``table()`` joins them (for runs small enough to
+    hold in memory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, columns: Sequence[str] | None = None) -> None:
         self.parts: list[pd.DataFrame] = []
+        self.columns = list(columns) if columns is not None else None
 
     def add(self, chunk: Chunk, table: pd.DataFrame) -> None:
-        self.parts.append(table)
+        self.parts.append(table if self.columns is None else table[self.columns])
 
     def table(self) -> pd.DataFrame:
         if len(self.parts) == 1:

@@ -5,7 +5,8 @@ Parameters are named by dotted paths into the scenario table (``scenario_files.p
 
 * ``grid`` -- ``vary`` maps each path to its values; every combination is a point (the first path varies
   slowest);
-* ``lhs`` -- ``vary`` maps each path to a range ``(low, high)``; ``samples`` points are drawn by Latin hypercube
+* ``lhs`` -- ``vary`` maps each path to a range ``(low, high)`` (``Range``, or two numbers in a list as in a
+  ``[sweep]`` table); ``samples`` points are drawn by Latin hypercube
   (``scipy.stats.qmc``) from a generator keyed by the root seed, so the design is reproducible. A range whose two
   ends are integers gives integer values.
 
@@ -27,12 +28,11 @@ import pandas as pd
 
 from cstosim.experiments.pipeline import Execution, execute
 from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, fresh_seed
-from cstosim.experiments.points import build_points, point_tasks, scenario_table
+from cstosim.experiments.points import Range, Values, build_points, parse_assignment, point_tasks, scenario_table
 from cstosim.experiments.sinks import TableSink
 from cstosim.experiments.tasks import RunTask
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files.loader import parse_scenario
-from cstosim.scenario_files.paths import parse_value
 
 DESIGNS = ("grid", "lhs")
 _DESIGN_KEY = 0x5EED_DE51  # spawn key of the LHS design generator, apart from the replications' keys (i,)
@@ -47,6 +47,11 @@ def design_points(
     paths = list(vary)
     if design == "grid":
         for path, values in vary.items():
+            if isinstance(values, Range):
+                raise ValueError(
+                    f"{path}: a grid takes values (--vary PATH=V1,V2,...); "
+                    f"the range {values} is sampled with --design lhs"
+                )
             if isinstance(values, (str, bytes)) or len(values) == 0:
                 raise ValueError(f"{path}: give a list of one or more values (got {values!r})")
         return [dict(zip(paths, combination, strict=True)) for combination in itertools.product(*vary.values())]
@@ -55,11 +60,16 @@ def design_points(
             raise ValueError(f"design 'lhs' needs samples >= 1 (got {samples})")
         ranges = []
         for path, bounds in vary.items():
+            if isinstance(bounds, Values):  # written V1,V2,...: values, not a range
+                raise ValueError(f"{path}: --design lhs samples a range: write PATH=LOW:HIGH (got the values {bounds})")
             numbers = isinstance(bounds, Sequence) and all(
                 isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds
             )
             if not numbers or len(bounds) != 2 or not bounds[0] < bounds[1]:
-                raise ValueError(f"{path}: design 'lhs' needs a range [low, high] with low < high (got {bounds!r})")
+                raise ValueError(
+                    f"{path}: design 'lhs' needs a range with LOW < HIGH: --vary PATH=LOW:HIGH, or [low, high] in a "
+                    f"[sweep] table (got {bounds!r})"
+                )
             ranges.append((bounds[0], bounds[1]))
         from scipy.stats import qmc
 
@@ -76,12 +86,9 @@ def design_points(
     raise ValueError(f"design must be one of {', '.join(DESIGNS)} (got {design!r})")
 
 
-def parse_vary(text: str) -> tuple[str, list[Any]]:
-    """A command-line ``PATH=V1,V2,...`` (values read as TOML: ``400``, ``0.5``, ``true``, else strings)."""
-    path, sep, values = text.partition("=")
-    if not sep or not path.strip() or not values.strip():
-        raise ValueError(f"--vary must look like PATH=V1,V2,... (got {text!r})")
-    return path.strip(), [parse_value(value) for value in values.split(",")]
+def parse_vary(text: str) -> tuple[str, Values | Range]:
+    """A command-line ``--vary``: ``PATH=V1,V2,...`` (a grid's values) or ``PATH=LOW:HIGH`` (an LHS range)."""
+    return parse_assignment(text, "--vary")
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,7 @@ def define_sweep(
     chosen = dict(vary) if vary else dict(settings.get("vary") or {})
     if not chosen:
         raise ValueError(
-            f"{label}: nothing to vary: give the parameters and their values (--vary PATH=V1,V2,...) "
+            f"{label}: nothing to vary: give the parameters and their values (--vary PATH=V1,V2,... or PATH=LOW:HIGH) "
             "or a [sweep] table in the scenario file"
         )
     return Sweep(

@@ -6,6 +6,10 @@
   smallest value with at least a share ``q`` of the sample at or below it), never interpolated, so a quantile
   of dates is a date that happened, and a tally of counts per day gives the same quantile as the whole sample;
 * ``median_ranks``: the distribution-free interval of the median between two order statistics;
+  ``quantile_supported`` and ``replications_for_quantile``: whether a sample is large enough for such an
+  interval around a quantile at all (a 5% date needs 72 values), and how large it must be;
+* ``median_of_all``: the median of a milestone over all replications, those that never reached it counted as
+  later than any date, beside the median over those that reached it (which alone can mislead);
 * ``DAYS_PER_YEAR`` and ``years``: durations in days reported in years.
 """
 
@@ -77,6 +81,41 @@ def median_ranks(n: int, confidence: float = CONFIDENCE) -> tuple[int, int]:
         below -= 1
     low = max(below + 1, 1)
     return low, max(n + 1 - low, low)
+
+
+def quantile_supported(n: int, q: float, confidence: float = CONFIDENCE) -> bool:
+    """Whether ``n`` values can carry a distribution-free interval at ``confidence`` around the ``q``-quantile.
+
+    Some pair of order statistics brackets the ``q``-quantile with probability ``confidence`` only if even the
+    widest, the smallest and the largest value, does, with each tail at most ``(1 - confidence) / 2`` (equal
+    tails, as ``median_ranks``): ``(1 - q)^n`` (all values above the quantile) and ``q^n`` (all below). Below that
+    size a quantile is one of a handful of values and says little: it is not reported.
+    """
+    if n < 1:
+        return False
+    alpha = (1 - confidence) / 2
+    return (1 - q) ** n <= alpha and q**n <= alpha
+
+
+def replications_for_quantile(q: float, confidence: float = CONFIDENCE) -> int:
+    """The fewest values for which ``quantile_supported`` holds: 6 for the median, 72 for the 5% and 95% dates."""
+    alpha = (1 - confidence) / 2
+    n = max(1, math.ceil(math.log(alpha) / math.log(max(q, 1 - q))))
+    while not quantile_supported(n, q, confidence):  # guards the logarithms' rounding at the boundary
+        n += 1
+    return n
+
+
+def median_of_all(values: np.ndarray) -> float:
+    """The median of ``values`` with ``nan`` (a milestone never reached by the horizon) counted as later than
+    any value: the day (or year) by which half of all replications reached the milestone. ``inf`` when fewer
+    than half did; ``nan`` when there are too few values to say (``quantile_supported``)."""
+    n = len(values)
+    if not quantile_supported(n, 0.5):
+        return math.nan
+    rank = quantile_rank(n, 0.5)
+    reached = np.sort(values[~np.isnan(values)])
+    return float(reached[rank - 1]) if rank <= len(reached) else math.inf
 
 
 def normal_quantile(confidence: float = CONFIDENCE) -> float:
