@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import copy
 import datetime as dt
-import math
 import socket
 import subprocess
 import sys
@@ -156,16 +155,16 @@ def test_bad_what_ifs_are_one_line_problems(csto):
 # Comparison -------------------------------------------------------------------------------------------------------
 
 
-def test_paired_difference_is_the_paired_t_interval():
-    result = cmp.paired_difference(np.array([0, 0, 1, 1]), np.array([1, 0, 1, 1]))
-    half = 3.182446305284263 * 0.5 / 2  # t(0.975, 3) * sd / sqrt(n)
-    assert result.mean == 0.25 and result.replications == 4
-    assert result.low == pytest.approx(0.25 - half) and result.high == pytest.approx(0.25 + half)
-    same = cmp.paired_difference(np.array([1, 0, 1]), np.array([1, 0, 1]))
-    assert (same.mean, same.low, same.high) == (0.0, 0.0, 0.0)
-    assert math.isnan(cmp.paired_difference(np.array([1]), np.array([0])).low)
-    with pytest.raises(ValueError, match="same length"):
-        cmp.paired_difference(np.array([1, 0]), np.array([1]))
+def test_the_explorer_measures_a_change_with_the_library_paired_interval():
+    """The page and ``cstosim compare`` give the same interval for the same pairs (one statistic, not two)."""
+    from cstosim.outcomes.paired import paired_proportions
+
+    before, after = np.array([0, 0, 1, 1, 0, 1], dtype=bool), np.array([1, 0, 1, 1, 0, 1], dtype=bool)
+    change = cmp.outcome_change("granted", before, after)
+    assert change.difference == paired_proportions(before, after)
+    assert change.gained == 1 and change.lost == 0
+    same = cmp.outcome_change("granted", before, before).difference
+    assert same.estimate == 0 and same.low < 0 < same.high  # no pair differs, yet the interval is honest
 
 
 def test_common_random_numbers_leave_unchanged_choices_alone(csto):
@@ -178,7 +177,7 @@ def test_common_random_numbers_leave_unchanged_choices_alone(csto):
     in_force = comparison.outcomes[0]
     assert in_force.outcome == "in force by the horizon"
     assert in_force.gained == 0 and in_force.lost > 0  # a stall in the baseline is a stall in the what-if
-    assert in_force.difference.mean == pytest.approx(-in_force.lost / 300) and in_force.difference.high < 0
+    assert in_force.difference.estimate == pytest.approx(-in_force.lost / 300) and in_force.difference.high < 0
     shift = comparison.entry_into_force
     assert shift.both + shift.only_baseline + shift.only_what_if <= 300 and shift.only_what_if == 0
     assert np.all(shift.shifts == 0)  # where Tajikistan does not stall, every date is the same
@@ -190,7 +189,7 @@ def test_common_random_numbers_leave_unchanged_choices_alone(csto):
 def test_an_unchanged_what_if_runs_once_and_differs_nowhere(csto):
     comparison = cmp.run_comparison(csto, csto, 100, 3, {})
     assert comparison.baseline is comparison.what_if and comparison.unchanged
-    assert all(row.difference.mean == 0 and row.gained == row.lost == 0 for row in comparison.outcomes)
+    assert all(row.difference.estimate == 0 and row.gained == row.lost == 0 for row in comparison.outcomes)
     assert "the what-if is the baseline" in cmp.headline(comparison)
 
 

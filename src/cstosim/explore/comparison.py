@@ -4,9 +4,9 @@ Both scenarios run with the same seed, so replication ``i`` of each draws the nu
 engine keys each random number by what it decides, so a choice the change leaves alone sees the same number in
 both. The difference between the two runs is then measured replication by replication (paired), which removes
 most of the noise a comparison of two independent runs would have: a difference in grant probability is the
-mean of the per-replication differences (each -1, 0 or 1), with a 95% paired-t interval (Law and Kelton's paired-t
-confidence interval for comparing two systems); a shift of the entry-into-force date is measured in days over
-the replications in force in both runs.
+mean of the per-replication differences (each -1, 0 or 1), with the 95% interval for matched pairs that
+``cstosim compare`` gives (``cstosim.outcomes.paired``: Agresti-Min); a shift of the entry-into-force date is
+measured in days over the replications in force in both runs (a paired-t interval).
 
 Everything here is pure (tables in, numbers and matplotlib figures out): the page shows it, the tests check it.
 """
@@ -41,31 +41,7 @@ _TEXT = 13
 Progress = Callable[[float, str], None]
 
 
-@dataclass(frozen=True)
-class Difference:
-    """Mean of the per-replication differences (what-if minus baseline), with a 95% paired-t interval."""
-
-    mean: float
-    low: float
-    high: float
-    replications: int
-
-
-def paired_difference(baseline: np.ndarray, what_if: np.ndarray) -> Difference:
-    """The mean of ``what_if - baseline`` over paired replications and its 95% interval (nan with one pair)."""
-    if baseline.shape != what_if.shape:
-        raise ValueError(f"paired values need the same length (got {baseline.shape} and {what_if.shape})")
-    differences = what_if.astype(float) - baseline.astype(float)
-    n = len(differences)
-    if n == 0:
-        return Difference(math.nan, math.nan, math.nan, 0)
-    mean = float(differences.mean())
-    if n == 1:
-        return Difference(mean, math.nan, math.nan, 1)
-    from scipy.stats import t
-
-    half = float(t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * float(differences.std(ddof=1)) / math.sqrt(n)
-    return Difference(mean, mean - half, mean + half, n)
+Difference = library.PairedDifference  # the one paired statistic of the library (``cstosim compare`` uses it)
 
 
 @dataclass(frozen=True)
@@ -75,7 +51,7 @@ class OutcomeChange:
     outcome: str
     baseline: Any  # a Proportion: share with its 95% Wilson interval
     what_if: Any
-    difference: Difference  # in probability, what-if minus baseline
+    difference: Difference  # in probability, what-if minus baseline (Agresti-Min interval for matched pairs)
     gained: int  # replications where only the what-if has it
     lost: int  # replications where only the baseline has it
 
@@ -121,7 +97,7 @@ def outcome_change(outcome: str, baseline: np.ndarray, what_if: np.ndarray) -> O
         outcome,
         library.proportion(int(baseline.sum()), n),
         library.proportion(int(what_if.sum()), n),
-        paired_difference(baseline, what_if),
+        library.paired_proportions(baseline, what_if),
         int((what_if & ~baseline).sum()),
         int((baseline & ~what_if).sum()),
     )
@@ -151,7 +127,7 @@ def compare_tables(
         int(both.sum()),
         int((before.notna() & after.isna()).sum()),
         int((before.isna() & after.notna()).sum()),
-        paired_difference(np.zeros_like(shifts), shifts),
+        library.paired_means(np.zeros_like(shifts), shifts),
         float(np.median(shifts)) if len(shifts) else math.nan,
         shifts,
     )
@@ -189,8 +165,8 @@ def percent(value: float) -> str:
 def points(difference: Difference) -> str:
     """A difference of probabilities in percentage points, with its interval."""
     if math.isnan(difference.low):
-        return f"{difference.mean * 100:+.1f} pp"
-    return f"{difference.mean * 100:+.1f} pp ({difference.low * 100:+.1f} to {difference.high * 100:+.1f})"
+        return f"{difference.estimate * 100:+.1f} pp"
+    return f"{difference.estimate * 100:+.1f} pp ({difference.low * 100:+.1f} to {difference.high * 100:+.1f})"
 
 
 def summary_rows(comparison: Comparison) -> list[tuple[str, str, str, str]]:
@@ -208,7 +184,7 @@ def summary_rows(comparison: Comparison) -> list[tuple[str, str, str, str]]:
                 "entry into force date",
                 f"{shift.both:,} in force in both",
                 f"median shift {shift.median_days:+,.0f} days",
-                f"{days.mean:+,.0f} days{interval}",
+                f"{days.estimate:+,.0f} days{interval}",
             )
         )
     return rows
@@ -321,7 +297,7 @@ def differences_figure(comparison: Comparison) -> Figure:
     figure, axes = _figure("What the change does", "paired difference per replication, 95% interval")
     figure.set_figheight(max(FIGURE_SIZE[1], 1.6 + 0.6 * len(rows)))
     positions = np.arange(len(rows))
-    means = np.array([r.difference.mean for r in rows]) * 100
+    means = np.array([r.difference.estimate for r in rows]) * 100
     lows = np.nan_to_num(means - np.array([r.difference.low for r in rows]) * 100)
     highs = np.nan_to_num(np.array([r.difference.high for r in rows]) * 100 - means)
     colors = [WHAT_IF_COLOR if abs(m) > 0 else "#999999" for m in means]

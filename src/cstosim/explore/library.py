@@ -16,6 +16,7 @@ import cstosim
 from cstosim.analysis.search import Found, find_replication
 from cstosim.analysis.timeline import process_stage
 from cstosim.engine.events import Event
+from cstosim.outcomes.paired import PairedDifference, paired_means, paired_proportions
 from cstosim.outcomes.statistics import Proportion
 from cstosim.scenario_files.paths import get_value, with_value
 
@@ -93,3 +94,10 @@ def proportion(successes: int, trials: int) -> Proportion:
 def granted_column(candidate: str) -> str:
     """The run-table column with the date ``candidate`` was granted its status (``NaT``: not by the horizon)."""
     return f"granted[{candidate}]"
+
+
+__all__ = [
+    "PairedDifference",
+    "paired_means",  # the paired difference of two runs' values (days), paired-t
+    "paired_proportions",  # the paired difference of two runs' yes/no outcomes, for matched pairs
+]
