@@ -870,6 +870,10 @@ class _Replication:
             day = env.now + reapplication.after.quantile(draws[keys.reapplication_delay_key(name, status, attempt)])
             if step.failures and eligible < _NEVER:
                 day = max(day, eligible)
+            if step.failures and day < eligible:
+                # found inadmissible again: no sooner than the next day, as a decision would be, so that
+                # re-applications with no delay move through time instead of repeating at one instant
+                day = max(day, not_before)
         return None
 
     def wait_on_agenda(

@@ -1,0 +1,61 @@
+"""The limits a scenario must respect, so that nothing that validates can exhaust memory or time.
+
+A replication's work grows with the length of its period, the number of its members and candidates and the
+sessions of its bodies; a scenario file's cost of reading grows with its size and nesting. Each limit is far
+beyond what a real organization needs (the largest bundled file is 25 KB with 6 members over 14 years) and
+keeps every value the engine, the tables and the plots compute within range: dates that a calendar, pandas
+and matplotlib can all hold, delays whose sums stay finite, lognormal laws whose mean a float can hold.
+The scenario file format checks them with messages that name the limit; the engine does not rely on them for
+termination (every loop that can repeat at one instant moves on or stops on its own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+# Dates: organizations with partner and observer statuses of this kind are 20th-century creations, and a
+# forecast beyond 2300 means nothing; the bounds keep every date plottable and a period under 401 years.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2300, 12, 31)
+
+# A delay longer than the longest period a scenario can span never ends within any scenario: say "never"
+# with a stall probability instead. Sums of such delays stay far from a float's range.
+MAX_DELAY_DAYS = (LATEST_DATE - EARLIEST_DATE).days  # 146,461 days
+
+# The spread of a lognormal law (the standard deviation of the log): at 5 the middle two thirds of the delays
+# span a factor of e^10 (about 22,000) and the mean is e^12.5 (about 270,000) times the median; beyond about 37
+# the mean no longer fits in a float. The shared ratification frailty has the same bound.
+MAX_SPREAD = 5.0
+
+# Counts: re-applications of one candidate for one status, and a body's offset from the sessions it follows.
+MAX_REAPPLICATIONS = 1000
+MAX_OFFSET_DAYS = 366
+
+# Sizes: the UN General Assembly has 193 members; no organization of this kind has more than 200.
+MAX_MEMBERS = 200
+MAX_CANDIDATES = 200
+MAX_ITEMS = 1000  # items in any other list of a scenario file (bodies, stages, windows, dates, rules, tags)
+MAX_TEXT = 10_000  # characters in any text (a name, a title, a description, a source)
+
+# Files: the bundled scenario files are under 30 KB and 6 levels deep.
+MAX_FILE_BYTES = 4 * 2**20  # a scenario, facts or sources file is read only up to this size
+MAX_NESTING = 32  # levels of tables and arrays in one file
+MAX_EXTENDS = 16  # files in an ``extends`` chain
+
+
+def date_problem(value: dt.date) -> str | None:
+    """Why a date cannot be in a scenario, or ``None`` if it can."""
+    if EARLIEST_DATE <= value <= LATEST_DATE:
+        return None
+    return f"must be a date from {EARLIEST_DATE} to {LATEST_DATE} (got {value})"
+
+
+# Experiments: how much one command may be asked to compute or hold.
+# Replications of one point: at 9,000 a second a core, 10**9 is about 30 core-hours; every replication's random
+# numbers stay addressable (a 64-bit counter) and its row fits the table's 64-bit replication column.
+MAX_REPLICATIONS = 10**9
+MAX_CHUNK_SIZE = 100_000  # replications in one chunk: a chunk's table is held whole while it is written
+MAX_CHUNKS = 100_000  # chunks in one experiment: the manifest lists each one
+MAX_POINTS = 10_000  # points of a sweep or a sensitivity analysis (each a validated scenario held in memory)
+MAX_ROWS_IN_MEMORY = 10_000_000  # rows of a table a command holds whole (a sweep, a forecast, a report)
+MAX_WORKERS_PER_CORE = 4  # local worker processes per core: more only slow the run and fill memory
