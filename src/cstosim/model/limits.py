@@ -5,8 +5,10 @@ sessions of its bodies; a scenario file's cost of reading grows with its size an
 beyond what a real organization needs (the largest bundled file is 25 KB with 6 members over 14 years) and
 keeps every value the engine, the tables and the plots compute within range: dates that a calendar, pandas
 and matplotlib can all hold, delays whose sums stay finite, lognormal laws whose mean a float can hold.
-The scenario file format checks them with messages that name the limit; the engine does not rely on them for
-termination (every loop that can repeat at one instant moves on or stops on its own).
+The scenario file format checks them with messages that name the limit. The engine does not rely on them for
+termination: every loop that can repeat at one instant moves on or stops on its own, and a replication that
+would take more than ``cstosim.engine.simulation.MAX_STEPS`` steps (the product of limits that each hold:
+hundreds of candidates re-applying at weekly sessions for a century) stops with ``ReplicationTooLarge``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ import datetime as dt
 # forecast beyond 2300 means nothing; the bounds keep every date plottable and a period under 401 years.
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2300, 12, 31)
+
+# The period from start to horizon: a status process plays out over years or decades (the CSTO's 2018 decisions
+# took two years to enter into force, the SCO's enlargements a decade); a century also covers a history from
+# 1945. The work of a replication grows with it (every session of every body, drawn for a trace).
+MAX_PERIOD_YEARS = 100
 
 # A delay longer than the longest period a scenario can span never ends within any scenario: say "never"
 # with a stall probability instead. Sums of such delays stay far from a float's range.
@@ -34,13 +41,28 @@ MAX_OFFSET_DAYS = 366
 # Sizes: the UN General Assembly has 193 members; no organization of this kind has more than 200.
 MAX_MEMBERS = 200
 MAX_CANDIDATES = 200
-MAX_ITEMS = 1000  # items in any other list of a scenario file (bodies, stages, windows, dates, rules, tags)
+MAX_BODIES = 50  # organs with their own calendars
+MAX_WINDOWS = 60  # regular sessions a year of one body (a body meeting every week has 52)
+MAX_STATUSES = 20  # statuses an organization grants (the longest ladder in the bundled files has 3)
+MAX_STAGES = 20  # stages of a review or of a ratification
+MAX_ITEMS = 1000  # items in any other list of a scenario file (dates, rules, changes, tags)
 MAX_TEXT = 10_000  # characters in any text (a name, a title, a description, a source)
 
 # Files: the bundled scenario files are under 30 KB and 6 levels deep.
 MAX_FILE_BYTES = 4 * 2**20  # a scenario, facts or sources file is read only up to this size
 MAX_NESTING = 32  # levels of tables and arrays in one file
 MAX_EXTENDS = 16  # files in an ``extends`` chain
+
+
+def period_problem(start: dt.date, horizon: dt.date) -> str | None:
+    """Why a scenario cannot run from ``start`` to ``horizon`` (at most ``MAX_PERIOD_YEARS``), or ``None``."""
+    try:
+        latest = start.replace(year=start.year + MAX_PERIOD_YEARS)
+    except ValueError:  # 29 February, a century later
+        latest = start.replace(year=start.year + MAX_PERIOD_YEARS, day=28)
+    if horizon <= latest:
+        return None
+    return f"must be at most {MAX_PERIOD_YEARS} years after start ({start}), that is {latest} (got {horizon})"
 
 
 def date_problem(value: dt.date) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from cstosim.model.citations import Catalogue
 from cstosim.model.distributions import Distribution, Fixed
-from cstosim.model.limits import MAX_OFFSET_DAYS, MAX_REAPPLICATIONS, MAX_SPREAD
+from cstosim.model.limits import MAX_OFFSET_DAYS, MAX_REAPPLICATIONS, MAX_SPREAD, period_problem
 
 
 def _check_probability(name: str, value: float) -> None:
@@ -678,6 +678,9 @@ class Scenario:
     def __post_init__(self) -> None:
         if self.horizon <= self.start:
             raise ValueError(f"horizon must be after start ({self.start}) (got {self.horizon})")
+        problem = period_problem(self.start, self.horizon)
+        if problem is not None:
+            raise ValueError(f"horizon {problem}")
         if self.instrument.requires_ratification:
             for member in self.members:
                 if member.ratification is None and self.bound_to_ratify(member):

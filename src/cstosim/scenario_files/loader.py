@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cstosim.model.citations import Catalogue
-from cstosim.model.limits import MAX_EXTENDS, MAX_FILE_BYTES, MAX_NESTING
+from cstosim.model.limits import MAX_EXTENDS, MAX_FILE_BYTES, MAX_NESTING, period_problem
 from cstosim.model.scenario import DEFAULT_STATUSES, DriverTarget, EntryIntoForceRule, Scenario
 from cstosim.scenario_files.schema import (
     DISTRIBUTION_KINDS,
@@ -333,6 +333,8 @@ def _cross_reference_problems(spec: ScenarioSpec) -> Iterator[str]:
     """Names that must refer to something defined, and dates that must come in order."""
     if spec.horizon <= spec.start:
         yield f"horizon: must be after start ({spec.start}) (got {spec.horizon})"
+    elif period_problem(spec.start, spec.horizon) is not None:
+        yield f"horizon: {period_problem(spec.start, spec.horizon)}"
     yield from _duplicates("members", [member.name for member in spec.members])
     yield from _duplicates("candidates", [candidate.name for candidate in spec.candidates])
     yield from _duplicates("organization.bodies", [body.id for body in spec.organization.bodies])

@@ -22,7 +22,14 @@ from cstosim.model import limits
 from cstosim.model import scenario as m
 
 # Lists with a tighter limit than ``limits.MAX_ITEMS``, by key.
-_LIST_LIMITS = {"members": limits.MAX_MEMBERS, "candidates": limits.MAX_CANDIDATES}
+_LIST_LIMITS = {
+    "members": limits.MAX_MEMBERS,
+    "candidates": limits.MAX_CANDIDATES,
+    "bodies": limits.MAX_BODIES,
+    "windows": limits.MAX_WINDOWS,
+    "statuses": limits.MAX_STATUSES,
+    "stages": limits.MAX_STAGES,
+}
 
 
 def within_limits(value: Any, info: ValidationInfo) -> Any:
