@@ -186,7 +186,13 @@ def test_resume_with_fewer_replications_deletes_nothing(copy) -> None:
     assert snapshot(copy) == before
 
 
-def test_force_removes_only_what_a_run_writes(copy) -> None:
+def test_resume_and_force_remove_only_what_a_run_writes(copy) -> None:
+    for name in (".notes.tmp", ".draft.tmp.txt", "replications.parquet/.scratch.tmp"):
+        (copy / name).write_text("mine, hidden")
+    (copy / ".summary.json.abcd1234.tmp.json").write_text("{")  # a write of summary.json cut short
+    result = invoke("run", "--out", str(copy), "--resume", "--quiet")
+    assert result.exit_code == 0 and "Nothing to compute" in result.output, result.output
+    assert not (copy / ".summary.json.abcd1234.tmp.json").exists()
     (copy / "notes.txt").write_text("mine")
     (copy / "replications.parquet" / "my-analysis.csv").write_text("mine too")
     result = invoke("run", "-n", "20", "--seed", "1", "--out", str(copy), "--force", "--quiet")
@@ -194,6 +200,8 @@ def test_force_removes_only_what_a_run_writes(copy) -> None:
     assert (copy / "notes.txt").read_text() == "mine"
     assert (copy / "replications.parquet" / "my-analysis.csv").read_text() == "mine too"
     assert sorted(path.name for path in (copy / "replications.parquet").glob("part-*")) == ["part-000000.parquet"]
+    for name in (".notes.tmp", ".draft.tmp.txt", "replications.parquet/.scratch.tmp"):
+        assert (copy / name).read_text() == "mine, hidden"
 
 
 # Damaged results folders ------------------------------------------------------------------------------------

@@ -9,8 +9,11 @@ replications never holds more than a handful of chunk tables, and a caller that 
 wastes at most those few chunks. Executors are context managers: leaving the block stops the workers.
 
 The local pool uses the ``spawn`` start method: it works from Jupyter and never forks a process that has
-threads. Dask (``pip install "cstosim[dask]"``) runs the same work on a cluster given its scheduler address,
-or on a ``distributed.LocalCluster`` started for the run.
+threads; its workers end as soon as the process that started them dies, even by SIGKILL. Dask (``pip install
+"cstosim[dask]"``) runs the same work on a cluster given its scheduler address, or on a
+``distributed.LocalCluster`` started for the run. An address is checked before anything runs, and a service that
+is not a Dask scheduler is given up on within ``CONNECT_SECONDS``. Dask moves tasks and results as pickles: a
+scheduler address is trusted, as the code it runs is.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 A results folder holds::
 
     manifest.json             what was run (kind of experiment, scenario hash, seed, settings, package version,
-                              chunk size) and which chunks are done; "status" is "running" until it completes
+                              chunk size, points) and which chunks are done, each with its rows, size and SHA-256;
+                              "status" is "running" until it completes ("interrupted" if it stopped on an error)
     scenario.toml             the resolved scenario (``extends`` applied), loadable again with ``load_scenario``
     TABLE.parquet/            one Parquet part file per chunk: part-000000.parquet, part-000001.parquet, ...
                               (``replications.parquet`` for a run, ``sweep.parquet``, ``forecast.parquet``, ...)
@@ -13,14 +14,18 @@ atomically (temporary file, then rename), and the manifest lists a chunk only af
 so a run killed at any moment leaves a folder that a resume continues: the chunks listed are kept, the others
 computed, and since a chunk's rows depend only on the seed and its replications the final tables equal an
 uninterrupted run's. A resume of another kind of experiment, scenario, seed or settings is refused, and a folder
-that already holds results is replaced only when asked (``force``). Running an experiment into a folder is the
-pipeline's job (``cstosim.experiments.pipeline``); this module knows only the folder.
+that already holds results is replaced only when asked (``force``). The manifest is checked against its plan
+when a folder is opened and every part file against its checksum when it is read, so a damaged or edited folder
+is refused, never read; and nothing is deleted that a user might need (a resume refuses instead, saying what
+would be lost). Running an experiment into a folder is the pipeline's job (``cstosim.experiments.pipeline``);
+this module knows only the folder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fnmatch
 import hashlib
 import io
 import json
@@ -395,8 +400,6 @@ class ResultStore:
                 f"cannot resume {self.folder}: {self.table_folder.name} holds {shown}, which {MANIFEST} does not "
                 f"list and this run would not write; move them out of the folder"
             )
-        for stale in [*_temporaries(self.folder), *_temporaries(self.table_folder)]:
-            stale.unlink()  # a write cut short by the interruption (atomic_path's temporary names)
         kept = []
         for entry in listed:
             if not (self.table_folder / entry["file"]).exists():
@@ -405,6 +408,8 @@ class ResultStore:
             if _chunk(entry) == plan.get(entry["index"]):
                 kept.append(entry)
             # else: the short last chunk of a smaller run; recomputed with its new bounds, the file overwritten
+        for stale in [*_temporaries(self.folder), *_temporaries(self.table_folder)]:
+            stale.unlink()  # a write cut short by the interruption (atomic_path's temporary names)
         self.manifest["chunks"] = kept
         self.manifest["replications"] = replications
         self.manifest["settings"] = {**self.settings, **{k: v for k, v in settings.items() if v is not None}}
@@ -671,26 +676,43 @@ def _listing(folder: Path, names: list[str]) -> str:
     return ", ".join(shown)
 
 
+_PART = re.compile(r"part-\d{6}\.parquet")
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?")  # atomic_path's names
+
+
 def _remove(path: Path) -> None:
     """Remove a result file, or a table folder's part files (and the folder if nothing else is in it)."""
     if not path.is_dir() or path.is_symlink():
         path.unlink()
         return
-    for part in [*path.glob("part-*.parquet"), *_temporaries(path)]:
+    for part in [*(p for p in path.glob("part-*.parquet") if _PART.fullmatch(p.name)), *_temporaries(path)]:
         part.unlink()
     if not any(path.iterdir()):
         path.rmdir()
 
 
 def _temporaries(folder: Path) -> list[Path]:
-    """Temporary files of writes cut short (``atomic_path`` names them ``.NAME.RANDOM.tmpSUFFIX``)."""
-    return [path for path in folder.glob(".*.tmp*") if path.is_file()]
+    """Temporary files of writes of result files cut short (``atomic_path`` names them ``.NAME.RANDOM.tmpSUFFIX``):
+    those of the files a run writes, never another hidden file."""
+    found = []
+    for path in folder.glob(".*.tmp*"):
+        match = _TEMPORARY.fullmatch(path.name)
+        if match is None or not path.is_file():
+            continue
+        name = match.group("name")
+        if _PART.fullmatch(name) or any(fnmatch.fnmatchcase(name, pattern) for pattern in RESULT_FILES):
+            found.append(path)
+    return found
 
 
 def _unlisted_parts(table_folder: Path, listed: set[str], planned: set[int]) -> list[str]:
     """Part files the manifest does not list and the plan would not write (so never overwrite)."""
     names = {part_name(index) for index in planned}
-    return sorted(path.name for path in table_folder.glob("part-*.parquet") if path.name not in listed | names)
+    return sorted(
+        path.name
+        for path in table_folder.glob("part-*.parquet")
+        if _PART.fullmatch(path.name) and path.name not in listed | names
+    )
 
 
 def _what(folder: Path) -> str:
