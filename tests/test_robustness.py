@@ -7,6 +7,7 @@ folder is still there, unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import json
@@ -27,6 +28,7 @@ from click.testing import CliRunner, Result
 import cstosim
 from cstosim.cli import main
 from cstosim.experiments import executors, store
+from cstosim.scenario_files import ScenarioError, parse_scenario
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzzing import Services, check_command_output, hostile_commands, hostile_files
@@ -134,6 +136,45 @@ def test_a_refusal_names_the_file_the_field_and_the_value(files, tmp_path) -> No
     assert refused(invoke("validate", str(scenario))) == (
         f"Error: {scenario}: start: must be a date from 1900-01-01 to 2300-12-31 (got 0001-01-01)"
     )
+
+
+# (path in the file, value beyond its limit, the message's words after "limits.toml: ")
+LIMITS = [
+    ("start", dt.date(1, 1, 1), "start: must be a date from 1900-01-01 to 2300-12-31 (got 0001-01-01)"),
+    ("horizon", dt.date(2200, 1, 1), "horizon: must be at most 100 years after start (2020-01-01), that is 2120-01-01"),
+    ("members[0].ratification.delay.days", 1e308, "members[0].ratification.delay: days must be at most 146461 days"),
+    (
+        "members[0].ratification.delay",
+        {"kind": "lognormal", "median_days": 300, "spread": 40},
+        "members[0].ratification.delay: spread must be at most 5",
+    ),
+    ("candidates[0].reapplication", {"max_times": 10**6}, "max_times must be between 0 and 1000 (got 1000000)"),
+    ("organization.bodies[0].calendar.offset_days", 10**9, "offset_days must be between -366 and 366"),
+    ("organization.bodies[0].calendar.windows", [{"start": "01-01", "end": "01-02"}] * 61, "at most 60 items"),
+    ("title", "x" * 10_001, "title: string should have at most 10000 characters"),
+    ("organization.agenda", {"withdrawal_per_year": 1.0}, "withdrawal_per_year must be below 1"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), LIMITS, ids=[path for path, _, _ in LIMITS])
+def test_every_limit_is_one_line_naming_the_file_the_field_and_the_value(path, value, message) -> None:
+    from conftest import base_table
+    from cstosim.scenario_files.paths import with_value
+
+    with pytest.raises(ScenarioError) as refusal:
+        parse_scenario(with_value(base_table(), path, value), "limits.toml")
+    (problem,) = refusal.value.problems
+    assert problem.startswith("limits.toml: ") and message in problem and "\n" not in problem, problem
+
+
+def test_a_list_beyond_its_limit_is_one_line() -> None:
+    from conftest import base_table
+
+    table = base_table()
+    table["members"] = [dict(table["members"][0], name=f"M{number}") for number in range(201)]
+    with pytest.raises(ScenarioError) as refusal:
+        parse_scenario(table, "limits.toml")
+    assert refusal.value.problems == ["limits.toml: members: must hold at most 200 items (got 201)"]
 
 
 @pytest.mark.parametrize(
