@@ -88,7 +88,7 @@ DAYS_PER_YEAR = 365.25
 # The work one replication may do: sessions waited through, applications, votes cast. The scenario limits
 # (cstosim.model.limits) bound each of these, but not their product (200 candidates re-applying 1000 times at
 # weekly sessions for a century); a bundled scenario needs under a thousand steps, this budget about a second.
-MAX_STEPS = 100_000
+MAX_STEPS = 50_000
 _NORMAL = NormalDist()
 _DAY = operator.attrgetter("day")
 _NEVER = math.inf
