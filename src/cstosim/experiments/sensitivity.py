@@ -244,16 +244,16 @@ def design_sensitivity(
     ranges = [parse_parameter(p) if isinstance(p, str) else p for p in parameters]
     if not ranges:
         raise ScenarioError(["--param: give at least one PATH=LOW:HIGH"])
-    checked = check_parameters(table, ranges, file)
-    check_outcome(outcome, base, by)
     n = samples if samples is not None else DEFAULT_SAMPLES[method]
     if n < 2:
         raise ScenarioError([f"--samples: must be >= 2 (got {n})"])
-    per_sample = len(checked) + (2 if method is SensitivityMethod.SOBOL else 1)
-    try:
-        check_points(n * per_sample, f"--samples {n} with {len(checked)} parameters ({method.value})")
+    per_sample = len(ranges) + (2 if method is SensitivityMethod.SOBOL else 1)
+    try:  # the size of the design, before each parameter is checked (each check validates scenarios)
+        check_points(n * per_sample, f"--samples {n} with {len(ranges)} parameters ({method.value})")
     except ValueError as error:
         raise ScenarioError([str(error)]) from None
+    checked = check_parameters(table, ranges, file)
+    check_outcome(outcome, base, by)
     salib_seed = int(np.random.SeedSequence(seed).generate_state(1)[0])
     problem = {
         "num_vars": len(checked),

@@ -84,8 +84,10 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     """A command-line ``PATH=V1,V2,...`` (values read as TOML: ``400``, ``0.5``, ``true``, else strings)."""
     path, sep, values = text.partition("=")
     if not sep or not path.strip() or not values.strip():
-        raise ValueError(f"--vary must look like PATH=V1,V2,... (got {text!r})")
-    return path.strip(), [parse_value(value) for value in values.split(",")]
+        raise ValueError(f"--vary must look like PATH=V1,V2,... (got {text[:60]!r})")
+    pieces = values.split(",")
+    check_points(len(pieces), f"--vary {path.strip()[:60]}: one point per value")  # before reading each one
+    return path.strip(), [parse_value(value) for value in pieces]
 
 
 @dataclass(frozen=True)
