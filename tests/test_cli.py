@@ -82,7 +82,7 @@ def test_validate_reports_every_file(runner, tmp_path):
 
 def test_zero_replications_is_refused(runner):
     output = single_error(runner.invoke(main, ["run", "-n", "0"]))
-    assert "0 is not in the range x>=1" in output
+    assert "0 is not in the range 1<=x<=1000000000" in output
 
 
 def test_unwritable_output_folder_is_refused_before_running(runner, tmp_path):

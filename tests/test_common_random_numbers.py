@@ -1,7 +1,7 @@
 """Common random numbers: a what-if sees its baseline's random numbers wherever it changed nothing.
 
-For a random change of csto-2018 (a parameter value, a count such as ``reapplication.max_times`` up to the
-millions, the horizon, an added or removed member, candidate, body or review stage, a known session, a stance
+For a random change of csto-2018 (a parameter value, a count such as ``reapplication.max_times`` up to its
+limit, the horizon, an added or removed member, candidate, body or review stage, a known session, a stance
 change, a member's chance of leaving), every column of the run table that the change cannot affect is
 identical, row by row. Which columns a change can affect follows from the process: a member's ratification
 reaches only its own date, entry into force and what comes after; the review reaches only reviews and grants;
@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cstosim import parse_scenario, run_replications
+from cstosim.model.limits import MAX_REAPPLICATIONS
 from cstosim.scenario_files.loader import read_scenario_table
 from cstosim.scenario_files.paths import with_value
 
@@ -99,7 +100,9 @@ def _candidate_change(data: st.DataObject) -> Change:
     path, value = data.draw(
         st.one_of(
             st.tuples(st.just(f"candidates[{candidate}].application.probability"), st.floats(0, 1)),
-            st.tuples(st.just(f"candidates[{candidate}].reapplication.max_times"), st.sampled_from([0, 3, 10**6])),
+            st.tuples(
+                st.just(f"candidates[{candidate}].reapplication.max_times"), st.sampled_from([0, 3, MAX_REAPPLICATIONS])
+            ),
             st.tuples(st.just(f"candidates[{candidate}].reapplication.probability"), st.floats(0, 1)),
             st.tuples(
                 st.just(f"candidates[{candidate}].application.after.median_days"), st.floats(1, 4000, allow_nan=False)

@@ -83,7 +83,7 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, scenario, unint
         sinks = [InterruptAfterTwoChunks()]
         execute([RunTask(scenario, SEED)], N, sinks, Execution(chunk_size=CHUNK), store=StoreSink(store))
     manifest = json.loads((folder / MANIFEST).read_text())
-    assert manifest["status"] == "running" and len(manifest["chunks"]) == 2
+    assert manifest["status"] == "interrupted" and len(manifest["chunks"]) == 2
     # a part file written just before the kill, not yet in the manifest, must be recomputed, not trusted
     (folder / "replications.parquet" / "part-000002.parquet").write_bytes(b"half a file")
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 import cstosim
 from cstosim.cli import main
 from cstosim.experiments.sinks import StoreSink
+from cstosim.experiments.store import StoreError
 
 STALL = "members[Tajikistan].ratification.stall_probability"
 TAJIKISTAN = "members[Tajikistan].ratification.stages[1].delay.median_days"
@@ -152,7 +153,7 @@ def test_command_interrupted_and_resumed_writes_what_the_library_writes_uninterr
     assert stopped.exit_code == 2, stopped.output
     assert stopped.output.strip() == f"Error: interrupted; continue it with --resume --out {interrupted}"
     manifest = json.loads((interrupted / "manifest.json").read_text())
-    assert manifest["status"] == "running" and len(manifest["chunks"]) == 2
+    assert manifest["status"] == "interrupted" and len(manifest["chunks"]) == 2
 
     without_seed = [word for i, word in enumerate(arguments) if "--seed" not in (word, arguments[i - 1])]
     output = invoke([*without_seed, "--out", str(interrupted), "--resume", "--workers", "2"])  # the recorded seed
@@ -195,16 +196,22 @@ def test_resume_refuses_another_kind_seed_or_setting(tmp_path: Path) -> None:
         cstosim.forecast("csto-2018", "csto-record-2026", 10, resume=True)
 
 
-def test_chunks_on_disk_but_not_in_the_manifest_are_not_results(tmp_path: Path) -> None:
+def test_chunks_on_disk_but_not_in_the_manifest_are_recomputed_never_deleted(tmp_path: Path) -> None:
     out = tmp_path / "run"
     cstosim.run("csto-2018", 400, seed=6, chunk_size=100, out=out)
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["chunks"] = manifest["chunks"][:2]  # killed before the manifest listed chunks 2 and 3
+    manifest["status"] = "interrupted"
+    del manifest["replications_done"], manifest["stopped_early"]
     (out / "manifest.json").write_text(json.dumps(manifest))
-    shorter = cstosim.run("csto-2018", 200, out=out, resume=True)  # a resume that shrinks the run
-    assert shorter.report.reused == 2 and shorter.report.computed == 0
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    with pytest.raises(StoreError, match=r"holds part-000002.parquet, part-000003.parquet, which manifest.json"):
+        cstosim.run("csto-2018", 200, out=out, resume=True)  # a shrink would leave them in the table: refused
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+    resumed = cstosim.run("csto-2018", out=out, resume=True)
+    assert resumed.report.reused == 2 and resumed.report.computed == 2
     table = pd.read_parquet(out / "replications.parquet")
-    pd.testing.assert_frame_equal(table, cstosim.run_replications(cstosim.load_scenario("csto-2018"), 200, seed=6))
+    pd.testing.assert_frame_equal(table, cstosim.run_replications(cstosim.load_scenario("csto-2018"), 400, seed=6))
 
 
 def test_a_chunk_on_disk_but_not_in_the_manifest_is_recomputed(tmp_path: Path) -> None:

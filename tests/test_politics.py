@@ -301,7 +301,7 @@ def test_a_barred_candidate_is_found_inadmissible_until_it_meets_the_criteria(ta
 
 
 def test_a_candidate_never_meeting_the_criteria_is_never_granted(table):
-    table["candidates"][0]["criteria"] = {"no_relations_with": ["M1"], "met_after": fixed(10**6)}
+    table["candidates"][0]["criteria"] = {"no_relations_with": ["M1"], "met_after": fixed(50_000)}
     results = run_replications(build(table), 50, seed=13)
     assert results["granted[C0]"].isna().all() and results["reviews[C0]"].eq(0).all()
 

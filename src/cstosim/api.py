@@ -37,7 +37,7 @@ from cstosim.experiments.forecast import (
     record_fingerprint,
 )
 from cstosim.experiments.pipeline import Execution, RunReport, execute
-from cstosim.experiments.plan import DEFAULT_REPLICATIONS, fresh_seed
+from cstosim.experiments.plan import DEFAULT_REPLICATIONS, check_in_memory, fresh_seed
 from cstosim.experiments.sensitivity import Sensitivity, SensitivityMethod, analyze_sensitivity, design_sensitivity
 from cstosim.experiments.sinks import PointValuesSink, Precision, StoreSink, TableSink, TallySink
 from cstosim.experiments.store import MANIFEST, ResultStore, StoreError
@@ -122,6 +122,7 @@ class _Folder:
             seed=seed,
             replications=replications,
             chunk_size=chunk_size,
+            points=points,
             settings=settings,
             resume=self.resume,
             force=self.force,
@@ -217,6 +218,8 @@ def run(
     root_seed = folder.seed(seed)
     planned = max_replications if target is not None else folder.replications(replications, DEFAULT_REPLICATIONS)
     execution = Execution(workers, scheduler, chunk_size, progress)
+    if keep_table and out is None:
+        check_in_memory(1, planned, "; with more, pass keep_table=False or out")
     store, execution = folder.store("run", model, root_seed, planned, 1, execution, {"precision": recorded})
     tally = TallySink(model, target)
     table = TableSink() if keep_table and out is None else None
@@ -511,6 +514,7 @@ def sweep(
     root_seed = folder.seed(seed)
     count = folder.replications(definition.replications, DEFAULT_REPLICATIONS)
     tasks = definition.tasks(root_seed)  # every point validated before anything is written
+    check_in_memory(len(tasks), count)  # a sweep's table is also returned whole
     execution = Execution(workers, scheduler, chunk_size, progress)
     store, execution = folder.store("sweep", base, root_seed, count, len(tasks), execution, definition.settings)
     sink = TableSink()
@@ -600,6 +604,7 @@ def sensitivity(
     if count < 1:
         raise ValueError(f"replications must be >= 1 (got {count})")
     design = design_sensitivity(scenario, parameters, root_seed, method=method, outcome=outcome, by=by, samples=samples)
+    check_in_memory(len(design.scenarios), count)
     tasks = design.tasks(root_seed)
     execution = Execution(workers, scheduler, chunk_size, progress)
     store, execution = folder.store(
@@ -671,6 +676,7 @@ def forecast(
     folder = _Folder.of(out, resume, force)
     root_seed = folder.seed(seed)
     count = folder.replications(replications, DEFAULT_REPLICATIONS)
+    check_in_memory(1, count)  # every replication is returned, accepted or not
     recorded_as_of = folder.setting("as_of", as_of.isoformat() if as_of is not None else None)
     when = dt.date.fromisoformat(recorded_as_of) if recorded_as_of is not None else None
     task = forecast_task(model, facts, root_seed, chosen, when)
@@ -734,6 +740,7 @@ def calibrate(
     folder = _Folder.of(out, resume, force)
     root_seed = folder.seed(seed)
     count = folder.replications(replications, DEFAULT_REPLICATIONS)
+    check_in_memory(1, count)
     task = prior_predictive_task(model, facts, root_seed)
     execution = Execution(workers, scheduler, chunk_size, progress)
     store, execution = folder.store("calibration", model, root_seed, count, 1, execution, {"facts": _facts(facts)})

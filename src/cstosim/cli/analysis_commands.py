@@ -21,6 +21,7 @@ from cstosim.cli.common import (
     user_errors,
 )
 from cstosim.experiments.pipeline import terminal_progress
+from cstosim.model.limits import MAX_POINTS, MAX_ROWS_IN_MEMORY
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -39,7 +40,7 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
 @click.option(
     "--samples",
-    type=click.IntRange(min=2),
+    type=click.IntRange(min=2, max=MAX_POINTS),
     default=None,
     help="SALib's N: base sample (Sobol, a power of two; default 64) or trajectories (Morris; default 16).",
 )
@@ -109,7 +110,9 @@ def sensitivity(
 @click.option("--facts", required=True, help="Facts file: a path or a bundled name (e.g. csto-record-2026).")
 @click.option("--as-of", "as_of", type=_DATE, default=None, help="Use only the facts known on this date.")
 @replications_option(
-    None, "Replications simulated (the accepted ones are a part of them).  [default: 1000; on --resume: recorded]"
+    None,
+    "Replications simulated (the accepted ones are a part of them).  [default: 1000; on --resume: recorded]",
+    most=MAX_ROWS_IN_MEMORY,
 )
 @seed_option()
 @click.option(
@@ -169,7 +172,9 @@ def forecast(
 @scenario_argument(required=True)
 @click.option("--facts", required=True, help="Facts file: a path or a bundled name (e.g. csto-record-2026).")
 @replications_option(
-    None, "Replications of the prior predictive distribution.  [default: 1000; on --resume: the recorded number]"
+    None,
+    "Replications of the prior predictive distribution.  [default: 1000; on --resume: the recorded number]",
+    most=MAX_ROWS_IN_MEMORY,
 )
 @seed_option()
 @results_options("Folder for prior_predictive.parquet/, calibration.csv and calibration.png.")

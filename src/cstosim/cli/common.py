@@ -12,10 +12,12 @@ from typing import Any
 import click
 
 from cstosim.engine.random_numbers import MAX_SEED
-from cstosim.experiments.executors import LOCAL, ExecutorError
+from cstosim.experiments.executors import LOCAL, ExecutorError, check_scheduler, default_workers
+from cstosim.experiments.files import WriteError
 from cstosim.experiments.pipeline import RunReport
 from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE
 from cstosim.experiments.store import StoreError
+from cstosim.model.limits import MAX_CHUNK_SIZE, MAX_REPLICATIONS, MAX_WORKERS_PER_CORE
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files import DEFAULT_SCENARIO, ScenarioError, load_scenario
 
@@ -33,12 +35,12 @@ def scenario_argument(required: bool = False) -> Decorator:
     return click.argument("scenario", required=required, default=None if required else DEFAULT_SCENARIO)
 
 
-def replications_option(default: int | None, help: str) -> Decorator:
-    """``-n/--replications N`` (at least 1); ``default=None`` lets the command choose and says so in ``help``."""
+def replications_option(default: int | None, help: str, most: int = MAX_REPLICATIONS) -> Decorator:
+    """``-n/--replications N`` (1 to ``most``); ``default=None`` lets the command choose and says so in ``help``."""
     return click.option(
         "-n",
         "--replications",
-        type=click.IntRange(min=1),
+        type=click.IntRange(min=1, max=most),
         default=default,
         show_default=default is not None,
         help=help,
@@ -51,8 +53,18 @@ def seed_option(
     return click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None, help=help)
 
 
+class NamedPath(click.Path):
+    """A path that must be named: an empty ``--out ""`` (an unset shell variable) is refused, not taken as the
+    current folder."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail(f"give a name (got {value!r})", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def out_option(help: str) -> Decorator:
-    return click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help=help)
+    return click.option("--out", type=NamedPath(file_okay=False, path_type=Path), default=None, help=help)
 
 
 def results_options(what: str) -> Decorator:
@@ -76,7 +88,7 @@ def execution_options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
             "--workers",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=MAX_WORKERS_PER_CORE * default_workers()),
             default=None,
             help="Local worker processes. Default: every core of this machine.",
         ),
@@ -89,7 +101,7 @@ def execution_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--dask", is_flag=True, help="Run on a Dask cluster started on this machine for this run."),
         click.option(
             "--chunk-size",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=MAX_CHUNK_SIZE),
             default=None,
             help=f"Replications per chunk (unit of work and of the files written). Default: {DEFAULT_CHUNK_SIZE}; "
             "with --workers, smaller if that would leave workers idle.",
@@ -102,8 +114,8 @@ def execution_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def scheduler_of(scheduler: str | None, dask: bool) -> str | None:
-    """The Dask scheduler to run on: ``--dask`` is the one way to ask for a cluster on this machine,
-    ``--scheduler`` takes the address of a running one."""
+    """The Dask scheduler to run on (``None``: not on Dask): ``--dask`` is the one way to ask for a cluster on this
+    machine, ``--scheduler`` takes the address of a running one, checked now, before anything runs."""
     if scheduler is not None and dask:
         raise UserError("--scheduler and --dask: give one of them")
     if scheduler is not None and scheduler.strip().lower() == LOCAL:
@@ -111,6 +123,9 @@ def scheduler_of(scheduler: str | None, dask: bool) -> str | None:
             "--scheduler takes the address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
             f"(got {scheduler!r}); for a Dask cluster on this machine use --dask"
         )
+    if scheduler is not None:
+        with user_errors():
+            check_scheduler(scheduler)
     return LOCAL if dask else scheduler
 
 
@@ -123,6 +138,11 @@ def user_errors(out: Path | None = None) -> Iterator[None]:
         raise UserError("\n".join(error.problems)) from None
     except (StoreError, ExecutorError, ValueError) as error:
         raise UserError(str(error)) from None
+    except OSError as error:  # a full disk, a folder made read-only: what was written so far is kept
+        where = f"{error.filename}: " if error.filename else ""
+        message = str(error) if isinstance(error, WriteError) else f"{where}{error.strerror or error}"
+        hint = f"; {out} keeps what was written: make room, then continue with --resume --out {out}" if out else ""
+        raise UserError(f"{message}{hint}") from None
     except KeyboardInterrupt:
         hint = f"; continue it with --resume --out {out}" if out is not None else ""
         raise UserError(f"interrupted{hint}") from None

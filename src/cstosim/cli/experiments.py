@@ -24,6 +24,7 @@ from cstosim.cli.common import (
 )
 from cstosim.experiments.pipeline import terminal_progress
 from cstosim.experiments.sweep import parse_vary
+from cstosim.model.limits import MAX_POINTS
 
 
 @click.command()
@@ -61,7 +62,9 @@ def plot(folder: Path, metric: str | None) -> None:
     "Default: the scenario file's [sweep] table.",
 )
 @click.option("--design", type=click.Choice(["grid", "lhs"]), default=None, help="Full grid, or Latin hypercube.")
-@click.option("--samples", type=click.IntRange(min=1), default=None, help="Points to draw with --design lhs.")
+@click.option(
+    "--samples", type=click.IntRange(min=1, max=MAX_POINTS), default=None, help="Points to draw with --design lhs."
+)
 @replications_option(
     None,
     "Replications per point (the same seeds at every point).  "

@@ -22,6 +22,7 @@ from cstosim.cli.common import (
     user_errors,
 )
 from cstosim.experiments.pipeline import terminal_progress
+from cstosim.model.limits import MAX_REPLICATIONS
 from cstosim.outcomes.statistics import Proportion, replications_for_quantile
 
 
@@ -46,7 +47,7 @@ from cstosim.outcomes.statistics import Proportion, replications_for_quantile
 )
 @click.option(
     "--max-replications",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_REPLICATIONS),
     default=DEFAULT_MAX_REPLICATIONS,
     show_default=True,
     help="With --precision: stop here even if the target is not reached.",

@@ -7,18 +7,35 @@ from pathlib import Path
 import click
 
 from cstosim.analysis.search import DEFAULT_LIMIT
-from cstosim.cli.common import UserError, load, replications_option, scenario_argument, seed_option
+from cstosim.cli.common import (
+    NamedPath,
+    UserError,
+    load,
+    replications_option,
+    scenario_argument,
+    seed_option,
+    user_errors,
+)
+from cstosim.engine import ReplicationTooLarge
+from cstosim.engine.random_numbers import MAX_SEED
 from cstosim.experiments.plan import fresh_seed
+from cstosim.model.limits import MAX_REPLICATIONS, MAX_ROWS_IN_MEMORY
+
+MAX_SEARCH = 100_000  # replications trace --where may search (a few hundred microseconds each)
 
 
 @click.command()
 @scenario_argument()
 @click.option(
-    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Root seed of the replication to tell."
+    "--seed",
+    type=click.IntRange(min=0, max=MAX_SEED),
+    default=0,
+    show_default=True,
+    help="Root seed of the replication to tell.",
 )
 @click.option(
     "--replication",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_REPLICATIONS - 1),
     default=0,
     show_default=True,
     help="Which replication of that seed (as numbered in the run table).",
@@ -48,7 +65,7 @@ from cstosim.experiments.plan import fresh_seed
 )
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_SEARCH),
     default=DEFAULT_LIMIT,
     show_default=True,
     help="With --where: replications searched at most.",
@@ -70,16 +87,18 @@ def trace(
 
     model = load(scenario)
     if where:
-        try:
-            found = find_replication(model, seed, where, limit=limit, start=replication)
-        except ConditionError as error:
-            raise UserError(f"--where {error}") from None
+        with user_errors():  # a replication too large to simulate is refused in one line
+            try:
+                found = find_replication(model, seed, where, limit=limit, start=replication)
+            except ConditionError as error:
+                raise UserError(f"--where {error}") from None
         if found.result is None or found.replication is None:
             raise click.ClickException(found.describe() + " Try another --seed or a larger --limit.")
         click.echo(found.describe(), err=True)
         result, replication = found.result, found.replication
     else:
-        result = run_replication(model, seed, replication)
+        with user_errors():  # a replication too large to simulate is refused in one line
+            result = run_replication(model, seed, replication)
     story = tell(model, result, seed=seed, replication=replication)
     click.echo(story.render(output_format, with_sources=sources))
     if output_format == "text" and not sources:
@@ -88,18 +107,20 @@ def trace(
 
 @click.command()
 @scenario_argument()
-@replications_option(1000, "Number of Monte Carlo replications behind the summary and the plots.")
+@replications_option(
+    1000, "Number of Monte Carlo replications behind the summary and the plots.", most=MAX_ROWS_IN_MEMORY
+)
 @seed_option("Root seed; the same seed gives the same page. Default: fresh, and printed.")
 @click.option(
     "--example",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_REPLICATIONS - 1),
     default=None,
     help="Replication shown as the example timeline and trace. Default: the first that grants a status, if any.",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=NamedPath(dir_okay=False, path_type=Path),
     default=Path("report.html"),
     show_default=True,
     help="The HTML file to write.",
@@ -125,5 +146,7 @@ def report(
         written = write_report(model, output, replications=replications, seed=root_seed, example=example, baseline=base)
     except OSError as error:
         raise UserError(f"{output}: cannot write the report: {error.strerror or error}") from None
+    except ReplicationTooLarge as error:
+        raise UserError(str(error)) from None
     against = f", compared with {base.name}" if base is not None else ""
     click.echo(f"Wrote {written} ({replications:,} replications, seed {root_seed}{against}).")

@@ -166,6 +166,9 @@ def reapplication_delay_key(candidate: str, status: str, application: int) -> Dr
 
 # Keys computed ahead, and one replication's numbers ---------------------------------------------------------
 
+MAX_REPLICATION = 2**63 - 1  # replication numbers are a 64-bit counter and an int64 column of the run table
+BATCH_NUMBERS = 2**18  # numbers computed at once (Philox holds about ten arrays of this size while it works)
+
 
 class KeyTable:
     """The keys a simulator computes ahead for every replication, each with its column in the chunk array."""
@@ -198,9 +201,13 @@ class KeyTable:
         return self._hashes
 
     def draws(self, numbers: RandomNumbers, replications: Iterable[int], batch: int = 256) -> Iterable[Draws]:
-        """Each replication's ``Draws``, the table's keys computed ``batch`` replications at a time."""
+        """Each replication's ``Draws``, the table's keys computed ``batch`` replications at a time (fewer when
+        there are many keys, so that a batch's arrays stay near ``BATCH_NUMBERS`` numbers whatever the scenario)."""
+        batch = max(1, min(batch, BATCH_NUMBERS // max(len(self.keys), 1)))
         pending: list[int] = []
         for replication in replications:
+            if not 0 <= replication <= MAX_REPLICATION:
+                raise ValueError(f"replication must be a whole number from 0 to 2**63 - 1 (got {replication})")
             pending.append(replication)
             if len(pending) == batch:
                 yield from self._batch(numbers, pending)

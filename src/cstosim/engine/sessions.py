@@ -100,6 +100,8 @@ class Sessions:
         next of each kind.
         """
         plan = self._plan
+        if not math.isfinite(day):  # a day beyond any calendar (the end of a delay that never ends)
+            return None
         whole = math.ceil(day)
         found = None
         year = max(plan.years.year_of(whole), plan.first_year)

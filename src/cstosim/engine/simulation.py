@@ -85,6 +85,10 @@ Process = Generator[simpy.Event, Any, None]
 APPLICATIONS_AHEAD = 1  # applications per candidate and status whose keys are computed ahead for every replication
 SESSIONS_AHEAD = 4  # sessions per application whose take-up keys are computed ahead
 DAYS_PER_YEAR = 365.25
+# The work one replication may do: sessions waited through, applications, votes cast. The scenario limits
+# (cstosim.model.limits) bound each of these, but not their product (200 candidates re-applying 1000 times at
+# weekly sessions for a century); a bundled scenario needs under a thousand steps, this budget about a second.
+MAX_STEPS = 50_000
 _NORMAL = NormalDist()
 _DAY = operator.attrgetter("day")
 _NEVER = math.inf
@@ -444,6 +448,10 @@ def _stance_changes(scenario: Scenario, member: MemberState, table: KeyTable) ->
 # One replication ---------------------------------------------------------------------------------------------
 
 
+class ReplicationTooLarge(ValueError):
+    """A replication that would do more than ``MAX_STEPS`` steps: the scenario asks too much of one history."""
+
+
 class _Replication:
     """The state of one replication while its processes run."""
 
@@ -456,6 +464,7 @@ class _Replication:
         self.env = simpy.Environment(initial_time=simulator.origin)
         self.sessions = Sessions(simulator.sessions, draws)
         self.log: list[Event] | None = [] if simulator.detail else None
+        self.steps = 0  # of the MAX_STEPS this replication may do
         self.adoption: Adopted | None = None
         self.ratifications: list[Ratified] = []
         self.stalled: list[str] = []
@@ -470,6 +479,18 @@ class _Replication:
         self.membership = self.plan_membership() if simulator.changes_membership else None
         self.new_members: list[tuple[str, float, float, Stance]] = []  # candidates that became members: from, until
         self.drivers = self.plan_drivers() if simulator.drivers else ()
+
+    def spend(self, steps: int) -> None:
+        """Count ``steps`` of work; ``ReplicationTooLarge`` beyond ``MAX_STEPS``, so that no scenario, however
+        large within the limits, holds a run (or a trace's event log) without end."""
+        self.steps += steps
+        if self.steps > MAX_STEPS:
+            raise ReplicationTooLarge(
+                f"{self.scenario.name}: replication {self.draws.replication} of seed {self.draws.numbers.seed} takes "
+                f"more than {MAX_STEPS:,} steps (sessions waited through, applications, votes) before the horizon: "
+                "too much for one history; give fewer candidates, re-applications (max_times) or sessions, a "
+                "shorter period, a higher take_up_probability or a lower withdrawal_per_year"
+            )
 
     def note(self, event: Event) -> None:
         """Keep ``event`` in the log (only when the simulator records detail)."""
@@ -807,6 +828,7 @@ class _Replication:
         holding: str | None = plan.holds
         since: float | None = plan.held_since
         for number, step in enumerate(plan.steps):
+            self.spend(1)
             recorded = candidate.request(step.status)
             if recorded is not None:
                 day = max(float(self.scenario.day(recorded.on)), self.simulator.origin)
@@ -874,6 +896,7 @@ class _Replication:
                 first_logged = True
         not_before = day
         for attempt in range(1, candidate.max_applications + 1):
+            self.spend(1 + len(self.simulator.review_stages))
             if not (attempt == 1 and first_logged):
                 applied = Applied(name, status, day, attempt)
                 self.applications.append(applied)
@@ -910,6 +933,10 @@ class _Replication:
             day = env.now + reapplication.after.quantile(draws[keys.reapplication_delay_key(name, status, attempt)])
             if step.failures and eligible < _NEVER:
                 day = max(day, eligible)
+            if step.failures and day < eligible:
+                # found inadmissible again: no sooner than the next day, as a decision would be, so that
+                # re-applications with no delay move through time instead of repeating at one instant
+                day = max(day, not_before)
         return None
 
     def wait_on_agenda(
@@ -946,12 +973,14 @@ class _Replication:
                 if log is not None:
                     log.append(Revived(name, status, back, attempt))
                 round += 1
+                self.spend(3)  # two draws and a session looked up
                 u = draws[keys.agenda_withdrawal_key(name, status, attempt, round)]
                 withdrawal = back + exponential_days(agenda.withdrawal_per_year, u)
                 session = sessions.next_session(body, back)
                 continue
             yield env.timeout(session - env.now)
             counted += 1
+            self.spend(1)
             chance = step.take_up
             if self.drivers:
                 chance += self.driver_change(DriverTarget.TAKE_UP_PROBABILITY, candidate, status, env.now)
@@ -964,6 +993,7 @@ class _Replication:
     def decide_on(self, plan: _CandidatePlan, step: _Step, attempt: int, vote_keys: tuple[DrawKey, ...]) -> bool:
         """Take the votes at the deciding session and record the review; True if the status is granted."""
         candidate, draws, now, simulator = plan.candidate, self.draws, self.env.now, self.simulator
+        self.spend(len(simulator.member_names) + len(self.new_members))
         bound = {r.member for r in self.ratifications} if simulator.only_ratifiers_vote else None
         changing = self.participation
         votes: dict[str, Vote] = {}

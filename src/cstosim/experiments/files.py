@@ -18,16 +18,37 @@ from pathlib import Path
 from typing import Any
 
 
+class WriteError(OSError):
+    """A result file that could not be written (a full disk, a folder made read-only): the file is not there,
+    and whatever was there before is unchanged."""
+
+    def __init__(self, target: Path, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror or str(error), str(target))
+        self.target = target
+
+    def __str__(self) -> str:
+        return f"{self.target}: cannot write it: {self.strerror}"
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path to write; renamed to ``target`` if the block succeeds, removed otherwise."""
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    """A temporary path to write; renamed to ``target`` if the block succeeds, removed otherwise.
+
+    An ``OSError`` while writing (a full disk) becomes a ``WriteError`` naming ``target``."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    except OSError as error:
+        raise WriteError(target, error) from error
     os.close(handle)
     temporary = Path(name)
     try:
         yield temporary
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes private files; results are ordinary files
         os.replace(temporary, target)
+    except WriteError:
+        raise
+    except OSError as error:
+        raise WriteError(target, error) from error
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cstosim.experiments.executors import Sequential, make_executor
-from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, plan_chunks
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, plan_chunks, smallest_chunk_size
 from cstosim.experiments.sinks import Sink, StoreSink
 from cstosim.experiments.tasks import Task, run_task
+from cstosim.model.limits import MAX_CHUNK_SIZE
 
 MIN_CHUNK_SIZE = 250
 
@@ -45,15 +46,18 @@ class Execution:
         if that would leave some idle: at least four chunks per worker, never below ``MIN_CHUNK_SIZE``.
 
         With ``workers=None`` (every core) the default stays, so a small run stays in this process instead of
-        paying for starting workers. Results do not depend on the chunk size; only the files written and the
-        work given to each worker do.
+        paying for starting workers. A run too large for ``MAX_CHUNKS`` chunks of that size gets larger ones.
+        Results do not depend on the chunk size; only the files written and the work given to each worker do.
         """
         if self.chunk_size is not None:
             return self.chunk_size
         if self.workers is None or self.workers <= 1:
-            return DEFAULT_CHUNK_SIZE
-        share = math.ceil(replications * points / (4 * self.workers))
-        return max(MIN_CHUNK_SIZE, min(DEFAULT_CHUNK_SIZE, share))
+            size = DEFAULT_CHUNK_SIZE
+        else:
+            share = math.ceil(replications * points / (4 * self.workers))
+            size = max(MIN_CHUNK_SIZE, min(DEFAULT_CHUNK_SIZE, share))
+        # a very large run gets larger chunks, so that its chunks (and the manifest listing them) stay few
+        return min(max(size, smallest_chunk_size(replications, points)), MAX_CHUNK_SIZE)
 
 
 @dataclass(frozen=True)
@@ -151,13 +155,17 @@ def execute(
                     if store is not None:
                         store.stopped_after(chunk)
                     break
+        except BaseException:
+            if store is not None:  # every chunk written so far stays listed: a resume continues from there
+                store.interrupted()
+            raise
         finally:
             computed.close()  # cancels chunks still in flight when stopping early or failing
             bar.close()
-            if store is not None:
-                store.flush()
+        if store is not None:
+            store.flush()
     if store is not None:
-        store.finish(count)
+        store.finish(count, stopped)
     return RunReport(
         count, fresh, reused_count, stopped, computed_replications, executor.description, time.perf_counter() - started
     )

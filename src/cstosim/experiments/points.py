@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from cstosim.experiments.plan import check_points
 from cstosim.experiments.tasks import RunTask, point_columns, portable
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files.loader import ScenarioError, parse_scenario, read_scenario_table
@@ -55,7 +56,7 @@ def parse_assignment(text: str, option: str) -> tuple[str, Values | Range]:
     """``PATH=V1,V2,...`` as ``(path, Values)`` or ``PATH=LOW:HIGH`` as ``(path, Range)``; ``ValueError`` naming
     ``option``, the rule and the text otherwise."""
     path, equals, spec = text.partition("=")
-    where = f"{option} {text}"
+    where = f"{option} {text[:80]}"
     if not equals or not path.strip() or not spec.strip():
         raise ValueError(f"{where}: must be {GRAMMAR} (got {text!r})")
     if ":" in spec:
@@ -70,6 +71,7 @@ def parse_assignment(text: str, option: str) -> tuple[str, Values | Range]:
             raise ValueError(f"{where}: a range needs LOW below HIGH (got {spec!r})")
         return path.strip(), Range(low, high)
     items = spec.split(",")
+    check_points(len(items), f"{option} {path.strip()[:80]}: one point per value")  # before reading each one
     if any(not item.strip() for item in items):
         raise ValueError(f"{where}: values are V1,V2,... with none empty (got {spec!r})")
     return path.strip(), Values(parse_value(item) for item in items)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from cstosim.experiments.pipeline import Execution, execute
-from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, fresh_seed
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, check_in_memory, fresh_seed
 from cstosim.experiments.sinks import TableSink
 from cstosim.experiments.tasks import RunTask, point_columns, portable
 from cstosim.model.scenario import Scenario
@@ -39,6 +39,7 @@ def run_points(
     """
     if not scenarios:
         raise ValueError("run_points needs at least one scenario")
+    check_in_memory(len(scenarios), replications)
     root_seed = fresh_seed() if seed is None else seed
     columns = point_columns(len(scenarios))
     tasks = [RunTask(portable(scenario), root_seed, columns.iloc[[point]]) for point, scenario in enumerate(scenarios)]
@@ -63,6 +64,7 @@ def run_replications(
     ``i`` can be re-run alone with ``run_replication(scenario, seed, i)``. The table is the same for any
     ``workers`` (``None``: every core), ``scheduler`` (Dask address or ``"local"``) and chunk size.
     """
+    check_in_memory(1, replications)
     root_seed = fresh_seed() if seed is None else seed
     table = TableSink()
     execute(

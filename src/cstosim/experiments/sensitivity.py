@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cstosim.experiments.pipeline import Execution, execute
-from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, fresh_seed
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, check_in_memory, check_points, fresh_seed
 from cstosim.experiments.points import Values, parse_assignment, point_tasks, scenario_table
 from cstosim.experiments.sinks import PointValuesSink
 from cstosim.experiments.tasks import RunTask
@@ -240,11 +240,16 @@ def design_sensitivity(
     ranges = [parse_parameter(p) if isinstance(p, str) else p for p in parameters]
     if not ranges:
         raise ScenarioError(["--param: give at least one PATH=LOW:HIGH"])
-    checked = check_parameters(table, ranges, file)
-    check_outcome(outcome, base, by)
     n = samples if samples is not None else DEFAULT_SAMPLES[method]
     if n < 2:
         raise ScenarioError([f"--samples: must be >= 2 (got {n})"])
+    per_sample = len(ranges) + (2 if method is SensitivityMethod.SOBOL else 1)
+    try:  # the size of the design, before each parameter is checked (each check validates scenarios)
+        check_points(n * per_sample, f"--samples {n} with {len(ranges)} parameters ({method.value})")
+    except ValueError as error:
+        raise ScenarioError([str(error)]) from None
+    checked = check_parameters(table, ranges, file)
+    check_outcome(outcome, base, by)
     salib_seed = int(np.random.SeedSequence(seed).generate_state(1)[0])
     problem = {
         "num_vars": len(checked),
@@ -305,6 +310,7 @@ def run_sensitivity(
         raise ScenarioError([f"-n: replications must be >= 1 (got {replications})"])
     root_seed = fresh_seed() if seed is None else seed
     design = design_sensitivity(scenario, parameters, root_seed, method=method, outcome=outcome, by=by, samples=samples)
+    check_in_memory(len(design.scenarios), replications)
     outcomes = PointValuesSink(len(design.scenarios), replications, design.outcome_of)
     execute(design.tasks(root_seed), replications, [outcomes], Execution(workers, scheduler, chunk_size, progress))
     return analyze_sensitivity(design, replications, root_seed, outcomes.values)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cstosim.experiments.plan import Chunk
-from cstosim.experiments.store import ResultStore
+from cstosim.experiments.store import ResultStore, StoreError
 from cstosim.model.scenario import Scenario
 from cstosim.outcomes.metrics import Estimate, estimate, parse_metric
 from cstosim.outcomes.tally import Tally
@@ -128,24 +128,31 @@ class StoreSink(Sink):
         self.store.write_chunk(chunk, table)
 
     def reusable(self, plan: Sequence[Chunk]) -> set[int]:
-        """The indices of the planned chunks already on disk; chunks recorded with other bounds are forgotten."""
+        """The indices of the planned chunks already on disk (``ResultStore.prepare`` made the folder's chunks
+        those of this plan; any other is refused, never dropped)."""
         planned = {chunk.index: chunk for chunk in plan}
         for index, chunk in self.store.done().items():
-            if planned.get(index) != chunk:  # an earlier run of another size: recomputed with the new bounds
-                self.store.forget(index)
+            if planned.get(index) != chunk:
+                raise StoreError(
+                    f"{self.store.path}: chunk {index} (replications {chunk.start} to {chunk.stop - 1} of point "
+                    f"{chunk.point}) is not a chunk of this run's plan"
+                )
         return set(self.store.done())
 
     def read(self, chunk: Chunk) -> pd.DataFrame:
         return self.store.read_chunk(chunk.index)
 
     def stopped_after(self, chunk: Chunk) -> None:
-        """The experiment stopped after ``chunk``: chunks beyond it (from an earlier run) are not its results."""
-        for index in [index for index in self.store.done() if index > chunk.index]:
-            self.store.forget(index)
+        """The experiment stopped after ``chunk`` (a precision target met)."""
+        self.store.stopped_after(chunk)
 
     def flush(self) -> None:
         """Record in the manifest every chunk written so far (it is saved at most twice a second meanwhile)."""
         self.store.flush()
 
-    def finish(self, replications: int) -> None:
-        self.store.finish(replications)
+    def interrupted(self) -> None:
+        """The experiment stopped on an error or an interruption (recorded if the manifest can be written)."""
+        self.store.interrupted()
+
+    def finish(self, replications: int, stopped_early: bool = False) -> None:
+        self.store.finish(replications, stopped_early)

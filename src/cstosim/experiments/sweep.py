@@ -18,6 +18,7 @@ numbers): identical points give identical rows, and differences between points a
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cstosim.experiments.pipeline import Execution, execute
-from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, fresh_seed
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, check_in_memory, check_points, fresh_seed
 from cstosim.experiments.points import Range, Values, build_points, parse_assignment, point_tasks, scenario_table
 from cstosim.experiments.sinks import TableSink
 from cstosim.experiments.tasks import RunTask
@@ -54,10 +55,13 @@ def design_points(
                 )
             if isinstance(values, (str, bytes)) or len(values) == 0:
                 raise ValueError(f"{path}: give a list of one or more values (got {values!r})")
+        sizes = [len(values) for values in vary.values()]
+        check_points(math.prod(sizes), f"a grid of {' x '.join(map(str, sizes))} values (--vary)")
         return [dict(zip(paths, combination, strict=True)) for combination in itertools.product(*vary.values())]
     if design == "lhs":
         if samples is None or samples < 1:
             raise ValueError(f"design 'lhs' needs samples >= 1 (got {samples})")
+        check_points(samples, "samples (--samples)")
         ranges = []
         for path, bounds in vary.items():
             if isinstance(bounds, Values):  # written V1,V2,...: values, not a range
@@ -183,6 +187,7 @@ def run_sweep(
     sweep = define_sweep(scenario, vary, design=design, samples=samples)
     root_seed = fresh_seed() if seed is None else seed
     tasks = sweep.tasks(root_seed)
+    check_in_memory(len(tasks), replications)
     table = TableSink()
     execute(tasks, replications, [table], Execution(workers, scheduler, chunk_size, progress))
     return table.table()

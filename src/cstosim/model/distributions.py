@@ -18,6 +18,8 @@ from typing import Protocol
 
 import numpy as np
 
+from cstosim.model.limits import EARLIEST_DATE, LATEST_DATE, MAX_DELAY_DAYS, MAX_SPREAD
+
 _STANDARD_NORMAL = NormalDist()
 # Keep inverse transforms finite: a uniform of exactly 0 or 1 would map to +-infinity for unbounded laws.
 _U_MIN = 1e-12
@@ -40,6 +42,17 @@ def sample(distribution: Distribution, rng: np.random.Generator) -> float:
     return distribution.quantile(float(rng.random()))
 
 
+def _check_days(name: str, value: float, positive: bool = False) -> None:
+    """A delay parameter in days: finite, >= 0 (or > 0), and no longer than the longest period a scenario spans."""
+    if not ((value > 0 if positive else value >= 0) and math.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number {'>' if positive else '>='} 0 (got {value:g})")
+    if value > MAX_DELAY_DAYS:
+        raise ValueError(
+            f"{name} must be at most {MAX_DELAY_DAYS} days, the longest period a scenario can span "
+            f"({EARLIEST_DATE} to {LATEST_DATE}) (got {value:g})"
+        )
+
+
 def _clip(u: float) -> float:
     return _U_MIN if u < _U_MIN else (_U_MAX if u > _U_MAX else u)
 
@@ -51,8 +64,7 @@ class Fixed:
     days: float
 
     def __post_init__(self) -> None:
-        if not (self.days >= 0 and math.isfinite(self.days)):
-            raise ValueError(f"days must be a finite number >= 0 (got {self.days:g})")
+        _check_days("days", self.days)
 
     @property
     def mean(self) -> float:
@@ -76,10 +88,10 @@ class Uniform:
     high_days: float
 
     def __post_init__(self) -> None:
-        if not (self.low_days >= 0 and math.isfinite(self.low_days)):
-            raise ValueError(f"low_days must be a finite number >= 0 (got {self.low_days:g})")
+        _check_days("low_days", self.low_days)
         if not (self.high_days >= self.low_days and math.isfinite(self.high_days)):
             raise ValueError(f"high_days must be >= low_days ({self.low_days:g}) (got {self.high_days:g})")
+        _check_days("high_days", self.high_days)
 
     @property
     def mean(self) -> float:
@@ -106,8 +118,7 @@ class Exponential:
     mean_days: float
 
     def __post_init__(self) -> None:
-        if not (self.mean_days > 0 and math.isfinite(self.mean_days)):
-            raise ValueError(f"mean_days must be a finite number > 0 (got {self.mean_days:g})")
+        _check_days("mean_days", self.mean_days, positive=True)
 
     @property
     def mean(self) -> float:
@@ -134,10 +145,14 @@ class LogNormal:
     spread: float
 
     def __post_init__(self) -> None:
-        if not (self.median_days > 0 and math.isfinite(self.median_days)):
-            raise ValueError(f"median_days must be a finite number > 0 (got {self.median_days:g})")
+        _check_days("median_days", self.median_days, positive=True)
         if not (self.spread >= 0 and math.isfinite(self.spread)):
             raise ValueError(f"spread must be a finite number >= 0 (got {self.spread:g})")
+        if self.spread > MAX_SPREAD:
+            raise ValueError(
+                f"spread must be at most {MAX_SPREAD:g}: the middle two thirds of the delays then span a factor of "
+                f"e^{2 * MAX_SPREAD:g}, and the mean of a wider law overflows (got {self.spread:g})"
+            )
 
     @property
     def mean(self) -> float:
@@ -174,6 +189,8 @@ class Empirical:
         for value in self.values_days:
             if not (value >= 0 and math.isfinite(value)):
                 raise ValueError(f"values_days must all be finite numbers >= 0 (got {value:g})")
+            if value > MAX_DELAY_DAYS:
+                raise ValueError(f"values_days must all be at most {MAX_DELAY_DAYS} days (got {value:g})")
         if self.weights is not None:
             if len(self.weights) != len(self.values_days):
                 raise ValueError(

@@ -19,6 +19,7 @@ from typing import Any
 
 from cstosim.model.citations import Catalogue
 from cstosim.model.distributions import Distribution, Fixed
+from cstosim.model.limits import MAX_OFFSET_DAYS, MAX_REAPPLICATIONS, MAX_SPREAD, period_problem
 
 
 def _check_probability(name: str, value: float) -> None:
@@ -119,6 +120,10 @@ class SessionCalendar:
     def __post_init__(self) -> None:
         if not (0 <= self.extraordinary_per_year <= 12):
             raise ValueError(f"extraordinary_per_year must be between 0 and 12 (got {self.extraordinary_per_year})")
+        if not (-MAX_OFFSET_DAYS <= self.offset_days <= MAX_OFFSET_DAYS):
+            raise ValueError(
+                f"offset_days must be between -{MAX_OFFSET_DAYS} and {MAX_OFFSET_DAYS} (got {self.offset_days})"
+            )
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,10 @@ class Agenda:
         _check_probability("revival_probability", self.revival_probability)
         if self.take_up_probability == 0:
             raise ValueError("take_up_probability must be above 0: a request no session takes up is never decided")
+        if self.withdrawal_per_year == 1:
+            raise ValueError(
+                "withdrawal_per_year must be below 1: a request withdrawn as soon as it is made is never decided"
+            )
 
 
 @dataclass(frozen=True)
@@ -312,8 +321,10 @@ class Instrument:
     ratification_frailty: float = 0.0
 
     def __post_init__(self) -> None:
-        if not (0 <= self.ratification_frailty <= 5):
-            raise ValueError(f"ratification_frailty must be between 0 and 5 (got {self.ratification_frailty})")
+        if not (0 <= self.ratification_frailty <= MAX_SPREAD):
+            raise ValueError(
+                f"ratification_frailty must be between 0 and {MAX_SPREAD:g} (got {self.ratification_frailty})"
+            )
         if (self.adopted_on is None) == (self.adopting_body is None):
             raise ValueError("give either adopted_on or adopting_body with drafting (got both or neither)")
         if self.adopting_body is not None and self.drafting is None:
@@ -526,8 +537,8 @@ class Reapplication:
 
     def __post_init__(self) -> None:
         _check_probability("probability", self.probability)
-        if self.max_times < 0:
-            raise ValueError(f"max_times must be >= 0 (got {self.max_times})")
+        if not (0 <= self.max_times <= MAX_REAPPLICATIONS):
+            raise ValueError(f"max_times must be between 0 and {MAX_REAPPLICATIONS} (got {self.max_times})")
 
 
 @dataclass(frozen=True)
@@ -670,6 +681,9 @@ class Scenario:
     def __post_init__(self) -> None:
         if self.horizon <= self.start:
             raise ValueError(f"horizon must be after start ({self.start}) (got {self.horizon})")
+        problem = period_problem(self.start, self.horizon)
+        if problem is not None:
+            raise ValueError(f"horizon {problem}")
         if self.instrument.requires_ratification:
             for member in self.members:
                 if member.ratification is None and self.bound_to_ratify(member):

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from cstosim.model.citations import Catalogue
+from cstosim.model.limits import MAX_PERIOD_YEARS, date_problem, latest_horizon
 from cstosim.model.scenario import DEFAULT_STATUSES, DriverTarget
 from cstosim.scenario_files.problems import (
     UNSET,
@@ -136,6 +137,11 @@ def _order_problems(table: Mapping[str, Any]) -> Iterator[Problem]:
     start, horizon = _date(table.get("start")), _date(table.get("horizon"))
     if start is not None and horizon is not None and horizon <= start:
         yield Problem(("horizon",), f"must be after start ({start})", horizon)
+    elif start is not None and horizon is not None and date_problem(start) is None and horizon > latest_horizon(start):
+        latest = latest_horizon(start)
+        yield Problem(
+            ("horizon",), f"must be at most {MAX_PERIOD_YEARS} years after start ({start}), that is {latest}", horizon
+        )
     adopted_on = _date(_table(table.get("instrument")).get("adopted_on"))
     if adopted_on is not None and horizon is not None and adopted_on > horizon:
         yield Problem(("instrument", "adopted_on"), f"must not be after the horizon ({horizon})", adopted_on)

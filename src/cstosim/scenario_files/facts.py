@@ -15,12 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cstosim.model.facts import Fact, FactEvent, Record
+from cstosim.model.limits import MAX_DELAY_DAYS, MAX_TEXT
 from cstosim.model.scenario import Participation, Scenario
-from cstosim.scenario_files.loader import ScenarioError, bundled_scenarios_dir, read_toml, resolve_path
+from cstosim.scenario_files.loader import ScenarioError, bundled_scenarios_dir, read_toml, resolve_path, shown
 from cstosim.scenario_files.problems import closest, problem_lines, toml_value, validation_problems
+from cstosim.scenario_files.schema import within_limits
 
 FactEventValue = Annotated[FactEvent, Field(strict=False)]
 ParticipationValue = Annotated[Participation, Field(strict=False)]
@@ -40,7 +42,8 @@ _NAME_KEYS = ("member", "candidate", "body", "state")
 
 
 class _FactSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_max_length=MAX_TEXT)
+    _limits = field_validator("*")(within_limits)  # dates in the calendar's range, lists of bounded length
 
     event: FactEventValue
     source: str = Field(min_length=1)
@@ -91,12 +94,13 @@ class NotHappenedSpec(_FactSpec):
 
 
 class RecordSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_max_length=MAX_TEXT)
+    _limits = field_validator("*")(within_limits)
 
     title: str
     as_of: dt.date
     source: str | None = None
-    tolerance_days: int = Field(default=0, ge=0)
+    tolerance_days: int = Field(default=0, ge=0, le=MAX_DELAY_DAYS)
     happened: list[HappenedSpec] = []
     not_happened: list[NotHappenedSpec] = []
 
@@ -119,7 +123,7 @@ def resolve_facts_path(name_or_path: str | Path) -> Path:
 def load_record(name_or_path: str | Path) -> Record:
     """Read and validate a facts file (a path or a bundled name); raises ``ScenarioError`` with every problem."""
     path = resolve_facts_path(name_or_path)
-    return parse_record(read_toml(path, "facts file"), str(path))
+    return parse_record(read_toml(path, "facts file"), shown(path))
 
 
 def parse_record(table: dict[str, Any], file: str = "<facts>") -> Record:

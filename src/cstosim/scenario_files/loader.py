@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cstosim.model.citations import Catalogue
+from cstosim.model.limits import MAX_EXTENDS, MAX_FILE_BYTES, MAX_NESTING
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files.checks import SOURCES_FILE as SOURCES_FILE  # the name callers know it by
 from cstosim.scenario_files.checks import model_duplicate_problems, scenario_problems
@@ -59,11 +60,11 @@ def resolve_path(name_or_path: str | Path, bundled: dict[str, Path], what: str) 
     ``what`` names the kind of file in the error ("scenario", "facts file").
     """
     path = Path(name_or_path)
-    if path.exists() or path.suffix == ".toml" or len(path.parts) > 1:
+    if _exists(path) or path.suffix == ".toml" or len(path.parts) > 1:
         return path
     if str(name_or_path) in bundled:
         return bundled[str(name_or_path)]
-    raise ScenarioError([f"{name_or_path}: no such file or bundled {what} (bundled: {', '.join(bundled)})"])
+    raise ScenarioError([f"{shown(name_or_path)}: no such file or bundled {what} (bundled: {', '.join(bundled)})"])
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
@@ -84,31 +85,74 @@ def read_scenario_table(name_or_path: str | Path) -> tuple[dict[str, Any], Path]
     adds one when the base has none of that name and the table gives what a new item needs (``_NEW_ITEM_KEYS``).
     A table that changes its ``kind`` (a delay that becomes ``fixed``) replaces the inherited one.
     """
-    table, chain, problems = _read_extended(name_or_path, ())
+    table, chain, problems = _read_extended(name_or_path)
     if problems:
         raise ScenarioError(problems)
     return table, chain[0]
 
 
-def _read_extended(
-    name_or_path: str | Path, seen: tuple[Path, ...]
-) -> tuple[dict[str, Any], tuple[Path, ...], list[str]]:
+def _read_extended(name_or_path: str | Path) -> tuple[dict[str, Any], tuple[Path, ...], list[str]]:
     """The table with ``extends`` resolved, the files it was read from (the named file first), and the changes
-    that name no item of the base (left out, so that the rest of the file is still checked)."""
-    path = resolve_scenario_path(name_or_path)
-    table = read_toml(path)
-    base_name = table.pop("extends", None)
-    if base_name is None:
-        return table, (path,), []
-    if not isinstance(base_name, str):
-        raise ScenarioError([f"{path}: extends: must be a scenario name or path (got {toml_value(base_name)})"])
-    if path.resolve() in seen:
-        raise ScenarioError([f"{path}: extends: scenarios extend each other in a cycle (got {toml_value(base_name)})"])
-    relative = path.parent / base_name
-    base, chain, problems = _read_extended(relative if relative.exists() else base_name, (*seen, path.resolve()))
-    unmatched: list[str] = []
-    merged = _merge(base, table, (), unmatched)
-    return merged, (path, *chain), problems + [f"{path}: {problem}" for problem in unmatched]
+    that name no item of the base (left out, so that the rest of the file is still checked).
+
+    The chain is followed in a loop, at most ``MAX_EXTENDS`` files long, and merged from its far end.
+    """
+    tables: list[dict[str, Any]] = []
+    chain: list[Path] = []
+    current = name_or_path
+    while True:
+        path, table = _read_link(current, chain)
+        base_name = table.pop("extends", None)
+        tables.append(table)
+        chain.append(path)
+        if base_name is None:
+            break
+        if not isinstance(base_name, str) or not base_name.isprintable() or not base_name.strip():
+            raise ScenarioError(
+                [f"{shown(path)}: extends: must be a scenario name or path (got {toml_value(base_name)})"]
+            )
+        if path.resolve() in (link.resolve() for link in chain[:-1]):
+            raise ScenarioError(
+                [f"{shown(path)}: extends: scenarios extend each other in a cycle (got {toml_value(base_name)})"]
+            )
+        relative = path.parent / base_name
+        current = relative if _exists(relative) else base_name
+    merged, problems = tables[-1], []
+    for path, table in zip(reversed(chain[:-1]), reversed(tables[:-1]), strict=True):
+        unmatched: list[str] = []
+        merged = _merge(merged, table, (), unmatched)
+        problems += [f"{shown(path)}: {problem}" for problem in unmatched]
+    return merged, tuple(chain), problems
+
+
+def _read_link(name_or_path: str | Path, chain: list[Path]) -> tuple[Path, dict[str, Any]]:
+    """The next file of an ``extends`` chain (``chain``: the files before it) and its table; a problem finding or
+    reading a base is reported as the extending file's."""
+    if len(chain) == MAX_EXTENDS:
+        where = f"{shown(chain[0])}: extends"
+        raise ScenarioError([f"{where}: a chain of at most {MAX_EXTENDS} files (got more, through {shown(chain[-1])})"])
+    try:
+        path = resolve_scenario_path(name_or_path)
+        return path, read_toml(path)
+    except ScenarioError as error:
+        if not chain:
+            raise
+        where = f"{shown(chain[-1])}: extends: {toml_value(str(name_or_path))}"
+        raise ScenarioError([f"{where}: {problem}" for problem in error.problems]) from None
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; a name the system cannot even look up (too long) does not."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+def shown(path: str | Path) -> str:
+    """A path as one line of text: as it is, or quoted with escapes if it holds line breaks or other controls."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
 
 
 def _merge(
@@ -174,26 +218,56 @@ def _merge_named(items: list[Any], changes: dict[str, Any], where: tuple[str, ..
 def read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
     """The TOML table in ``path``, or a ``ScenarioError`` naming the file and why it cannot be read.
 
-    ``what`` names the kind of file ("scenario file", "facts file") in the message for a folder.
+    ``what`` names the kind of file ("scenario file", "facts file") in the message for a folder. At most
+    ``MAX_FILE_BYTES`` are read (``/dev/zero`` is refused, not read until memory runs out), and tables and arrays
+    may nest ``MAX_NESTING`` deep.
     """
     try:
         with path.open("rb") as file:
-            return tomllib.load(file)
+            data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ScenarioError([f"{path}: file not found"]) from None
+        raise ScenarioError([f"{shown(path)}: file not found"]) from None
     except IsADirectoryError:
-        raise ScenarioError([f"{path}: is a folder, not a {what}"]) from None
+        raise ScenarioError([f"{shown(path)}: is a folder, not a {what}"]) from None
+    except OSError as error:
+        raise ScenarioError([f"{shown(path)}: cannot read the {what}: {error.strerror or error}"]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            [f"{shown(path)}: too large for a {what}: at most {MAX_FILE_BYTES // 2**20} MiB (got more than that)"]
+        )
+    too_deep = f"{shown(path)}: tables and arrays nested more than {MAX_NESTING} deep"
+    try:
+        table = tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise ScenarioError([f"{path}: not valid TOML: {error}"]) from None
+        raise ScenarioError([f"{shown(path)}: not valid TOML: {error}"]) from None
     except UnicodeDecodeError as error:
-        raise ScenarioError([f"{path}: not a UTF-8 text file: {error.reason}"]) from None
+        raise ScenarioError([f"{shown(path)}: not a UTF-8 text file: {error.reason}"]) from None
+    except RecursionError:
+        raise ScenarioError([too_deep]) from None
+    if nesting(table) > MAX_NESTING:
+        raise ScenarioError([too_deep])
+    return table
+
+
+def nesting(value: Any) -> int:
+    """How deep tables and arrays nest in ``value`` (0 for a plain value), counted without recursion and only
+    just past ``MAX_NESTING``."""
+    deepest = 0
+    pending = [(value, 0)]
+    while pending and deepest <= MAX_NESTING:
+        node, depth = pending.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     """Read, validate and build a scenario from a path or a bundled name, with the documents its sources cite."""
-    table, chain, unmatched = _read_extended(name_or_path, ())
+    table, chain, unmatched = _read_extended(name_or_path)
     try:
-        scenario = parse_scenario(table, str(chain[0]), documents_beside(chain))
+        scenario = parse_scenario(table, shown(chain[0]), documents_beside(chain))
     except ScenarioError as error:
         raise ScenarioError(unmatched + error.problems) from None
     if unmatched:

@@ -455,6 +455,8 @@ def _constraint_rule(kind: str, context: Mapping[str, Any], message: str) -> str
     if kind == "string_too_short":
         count = context["min_length"]
         return "must not be empty" if count == 1 else f"must have at least {count} characters"
+    if kind == "string_too_long":
+        return f"must have at most {context['max_length']} characters"
     if kind == "string_pattern_mismatch":
         return f"must match the pattern {context['pattern']}"
     return re.sub(r"^Input should be", "must be", message)

@@ -14,10 +14,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from cstosim.model import citations as c
 from cstosim.model import distributions as d
+from cstosim.model import limits
 from cstosim.model import scenario as m
 from cstosim.scenario_files.references import (
     BodyId,
@@ -28,9 +29,37 @@ from cstosim.scenario_files.references import (
     SessionDate,
 )
 
+# Lists with a tighter limit than ``limits.MAX_ITEMS``, by key.
+_LIST_LIMITS = {
+    "members": limits.MAX_MEMBERS,
+    "candidates": limits.MAX_CANDIDATES,
+    "bodies": limits.MAX_BODIES,
+    "windows": limits.MAX_WINDOWS,
+    "statuses": limits.MAX_STATUSES,
+    "stages": limits.MAX_STAGES,
+}
+
+
+def within_limits(value: Any, info: ValidationInfo) -> Any:
+    """A list no longer than its limit, and every date (alone or in a list) within the calendar a scenario may
+    use (``cstosim.model.limits``; texts are bounded by the models' ``str_max_length``)."""
+    if isinstance(value, list):
+        most = _LIST_LIMITS.get(info.field_name or "", limits.MAX_ITEMS)
+        if len(value) > most:
+            raise ValueError(f"must hold at most {most} items (got {len(value)})")
+    for item in value if isinstance(value, list) else (value,):
+        if isinstance(item, dt.date):
+            problem = limits.date_problem(item)
+            if problem is not None:
+                raise ValueError(problem)
+    return value
+
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_max_length=limits.MAX_TEXT)
+
+    # Limits that hold in every table: list lengths and dates (and text lengths, above).
+    _limits = field_validator("*")(within_limits)
 
 
 class _Sourced(_Spec):
@@ -769,8 +798,12 @@ class SweepSpec(_Spec):
     design: Literal["grid", "lhs"] = Field(
         default="grid", description="grid (every combination) or lhs (Latin hypercube over the ranges)"
     )
-    samples: int | None = Field(default=None, ge=1, description="points drawn with design lhs (required for lhs)")
-    replications: int | None = Field(default=None, ge=1, description="replications per point (default 1000)")
+    samples: int | None = Field(
+        default=None, ge=1, le=limits.MAX_POINTS, description="points drawn with design lhs (required for lhs)"
+    )
+    replications: int | None = Field(
+        default=None, ge=1, le=limits.MAX_REPLICATIONS, description="replications per point (default 1000)"
+    )
     metric: str | None = Field(
         default=None,
         description="what to summarise and plot: entry_into_force, any_grant (the default), granted[NAME], "
