@@ -130,7 +130,9 @@ def test_a_refusal_names_the_file_the_field_and_the_value(files, tmp_path) -> No
     line = refused(
         invoke("sweep", "csto-2018", "-n", "5", "--vary", f"candidates[Uzbekistan].reapplication.max_times={10**30}")
     )
-    expected = "csto-2018: candidates[Uzbekistan].reapplication.max_times: must be between 0 and 1000 (got 1000000000000"
+    expected = (
+        "csto-2018: candidates[Uzbekistan].reapplication.max_times: must be between 0 and 1000 (got 1000000000000"
+    )
     assert expected in line
     scenario = tmp_path / "old.toml"
     scenario.write_text('extends = "csto-2018"\nstart = 0001-01-01\n', encoding="utf-8")
