@@ -33,8 +33,8 @@ PARAMETERS = [
     "members[Armenia].ratification.stall_probability=0:0.1",
     "candidates[Uzbekistan].application.probability=0.2:0.8",
     "candidates[Uzbekistan].application.after.median_days=365:1460",
-    "candidates[Commonwealth of Independent States].application.probability=0.3:0.9",
-    "organization.review.deferral_probability=0:0.5",
+    "candidates[Turkmenistan].application.probability=0.1:0.6",
+    "organization.agenda.take_up_probability=0.2:1",
 ]
 
 
