@@ -279,6 +279,28 @@ def test_explore_without_the_web_libraries_says_how_to_install_them(monkeypatch)
     assert result.output == "Error: the explorer needs solara: install it with  pip install 'cstosim[explore]'\n"
 
 
+def test_the_notebook_explorer_without_the_web_libraries_says_how_to_install_them():
+    code = (
+        "import sys; sys.modules['solara'] = None\n"  # as if it were not installed
+        "import cstosim\n"
+        "try:\n    cstosim.explorer('csto-2018')\nexcept ImportError as error:\n    print(error)"
+    )
+    told = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert told == "the explorer needs solara: install it with  pip install 'cstosim[explore]'\n"
+
+
+def test_the_notebook_explorer_is_the_page():
+    import reacton
+
+    import cstosim
+    from cstosim.explore.app import Explorer
+
+    element = cstosim.explorer("csto-2024")
+    assert isinstance(element, reacton.core.Element)
+    assert element.component.f is Explorer.f
+    assert element.kwargs == {} and element.args == ("csto-2024",)
+
+
 def test_only_the_explore_package_imports_the_web_libraries():
     offenders = []
     for path in SOURCE.rglob("*.py"):

@@ -86,6 +86,8 @@ def test_notebook_runs_end_to_end(path, monkeypatch):
             assert " is the first where " in told, cell.source
             if ".to_text()" in cell.source:
                 assert "reviews" in told and "becomes" in told, cell.source
+        if cell.cell_type == "code" and "cstosim.explorer(" in cell.source:  # the live page, as a widget
+            assert any("application/vnd.jupyter.widget-view+json" in output.get("data", {}) for output in cell.outputs)
 
 
 def test_a_notebook_without_ipywidgets_shows_no_progress_warning():

@@ -31,6 +31,7 @@ Teaching: one replication told and drawn, runs side by side, a self-contained HT
     cstosim.side_by_side({"a": table_a, "b": table_b}); cstosim.plot_side_by_side({"a": table_a, "b": table_b})
     cstosim.readable(cstosim.side_by_side({"a": table_a}))      # percentages and dates, for reading
     cstosim.write_report(scenario, Path("report.html"), replications=1000, seed=1)
+    cstosim.explorer("csto-2018")   # the page of ``cstosim explore``, live in a Jupyter cell (cstosim[explore])
 
 What drives the outcome, and what comes next given the record, as objects to explore::
 
@@ -116,6 +117,17 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def explorer(scenario: str = "csto-2018") -> Any:
+    """The page ``cstosim explore`` serves, for ``scenario`` (a bundled name or a path), to show in Jupyter as
+    the last line of a cell. Needs the web libraries: ``pip install 'cstosim[explore]'``."""
+    try:
+        app = importlib.import_module("cstosim.explore.app")
+    except ModuleNotFoundError as error:
+        needs = f"the explorer needs {error.name}: install it with  pip install 'cstosim[explore]'"
+        raise ImportError(needs) from error
+    return app.Explorer(scenario)
+
+
 try:
     __version__ = version("cstosim")
 except PackageNotFoundError:  # running from a source tree without installing
@@ -146,6 +158,7 @@ __all__ = [
     "calibration_table",
     "compare",
     "estimate",
+    "explorer",
     "find_replication",
     "forecast",
     "load_record",
