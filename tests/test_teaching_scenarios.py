@@ -13,6 +13,16 @@ from cstosim.cli import main
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
+def test_show_wraps_its_summary_for_a_terminal():
+    for name in cstosim.bundled_scenarios():
+        result = CliRunner().invoke(main, ["scenarios", "--show", name])
+        summary = result.output.split("Values and their sources")[0]
+        assert max(len(line) for line in summary.splitlines()[1:]) <= 100, name  # under the title line
+    flat = " ".join(summary.split())
+    scenario = cstosim.load_scenario(name)
+    assert all(" ".join(f"{c.name} ({c.status})".split()) in flat for c in scenario.candidates)
+
+
 def test_show_prints_the_scenario_with_every_source():
     result = CliRunner().invoke(main, ["scenarios", "--show", "csto-2024"])
     assert result.exit_code == 0, result.output

@@ -59,11 +59,7 @@ def describe(scenario: Scenario) -> str:
     eif = instrument.entry_into_force
     rule = eif.rule.value + (f" ({eif.notifications_required})" if eif.notifications_required else "")
     adopted = str(instrument.adopted_on) if instrument.adopted_on else f"at a session of {instrument.adopting_body}"
-    lines = [
-        f"{scenario.name}: {scenario.title}",
-        "",
-        *(line.strip() for line in scenario.description.strip().splitlines()),
-        "",
+    facts = [
         f"Period:         {scenario.start} to {scenario.horizon}",
         f"Organization:   {org.name} ({org.short_name}); depositary: {org.depositary}",
         f"Bodies:         {', '.join(f'{b.id} ({b.name})' for b in org.bodies)}",
@@ -78,7 +74,13 @@ def describe(scenario: Scenario) -> str:
         + ("; absence counts as an objection" if org.consensus.absence_counts_as_objection else ""),
         f"Members:        {', '.join(_member(m) for m in scenario.members)}",
         f"Candidates:     {', '.join(f'{c.name} ({c.status})' for c in scenario.candidates) or 'none'}",
-        *_descriptions(scenario),
+    ]
+    lines = [
+        f"{scenario.name}: {scenario.title}",
+        "",
+        *_paragraphs(scenario.description),
+        "",
+        *(wrapped for fact in [*facts, *_descriptions(scenario)] for wrapped in _wrapped(fact, "", " " * 16)),
         "",
         "Values and their sources (where in the file; its source; the values it covers)",
     ]
@@ -89,6 +91,14 @@ def describe(scenario: Scenario) -> str:
         lines += _wrapped(f"source: {table.source or 'none given'}", "      ", "        ")
         lines += [f"      {table.key(parameter)} = {parameter.label}" for parameter in table.parameters]
     return "\n".join(lines)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """``text`` rewrapped at ``WIDTH``, its paragraphs (blank-line separated) kept apart."""
+    lines: list[str] = []
+    for number, paragraph in enumerate(text.strip().split("\n\n")):
+        lines += [""] * (number > 0) + textwrap.wrap(" ".join(paragraph.split()), WIDTH, break_long_words=False)
+    return lines
 
 
 def _wrapped(text: str, first: str, rest: str) -> list[str]:
