@@ -112,7 +112,7 @@ def test_lhs_sweep_runs_with_parameter_columns(scenario) -> None:
     ],
 )
 def test_bad_paths_and_values_fail_before_any_run(scenario, monkeypatch, vary, message) -> None:
-    monkeypatch.setattr(sweep_module, "execute", lambda *a, **k: pytest.fail("ran despite a bad sweep"))
+    monkeypatch.setattr(sweep_module, "run_to_table", lambda *a, **k: pytest.fail("ran despite a bad sweep"))
     with pytest.raises(ScenarioError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
         run_sweep(scenario, vary, 10, seed=1)
 

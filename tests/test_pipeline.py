@@ -3,6 +3,7 @@ line does, and an interrupted results folder resumed equals an uninterrupted one
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -225,3 +226,22 @@ def test_a_chunk_on_disk_but_not_in_the_manifest_is_recomputed(tmp_path: Path) -
     resumed = cstosim.sweep("csto-2018", {STALL: [0.0, 0.5]}, out=out, resume=True)
     assert resumed.report.reused == 1 and resumed.report.computed == 3 and resumed.seed == 6
     pd.testing.assert_frame_equal(resumed.table, cstosim.run_sweep("csto-2018", {STALL: [0.0, 0.5]}, 40, seed=6))
+
+
+def test_every_table_held_in_memory_is_refused_before_it_runs_when_too_large() -> None:
+    from cstosim.model.limits import MAX_ROWS_IN_MEMORY
+
+    scenario = cstosim.load_scenario("csto-2018")
+    record = cstosim.load_record("csto-record-2026")
+    too_many = MAX_ROWS_IN_MEMORY + 1
+    calls: dict[str, Callable[[], Any]] = {
+        "run_replications": lambda: cstosim.run_replications(scenario, too_many, seed=1),
+        "run_points": lambda: cstosim.run_points([scenario, scenario], too_many // 2 + 1, seed=1),
+        "run_sweep": lambda: cstosim.run_sweep(scenario, {"horizon": [dt.date(2030, 12, 31)]}, too_many, seed=1),
+        "run_forecast": lambda: cstosim.run_forecast(scenario, record, too_many, seed=1),
+        "run_prior_predictive": lambda: cstosim.run_prior_predictive(scenario, record, too_many, seed=1),
+    }
+    for name, call in calls.items():  # each refused at once: a run of that size would take hours
+        with pytest.raises(ValueError, match=f"at most {MAX_ROWS_IN_MEMORY:,} rows"):
+            call()
+            pytest.fail(f"{name} ran")

@@ -25,9 +25,8 @@ from cstosim.engine import ReplicationResult, Simulator
 from cstosim.engine.draws import Draws
 from cstosim.experiments.conditioning import METHOD_STATEMENTS, Conditioning, Method, condition_draws, conditioning
 from cstosim.experiments.fact_checks import event_day, fact_holds, needs_detail
-from cstosim.experiments.pipeline import Execution, execute
+from cstosim.experiments.pipeline import Execution, run_to_table
 from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, Chunk, fresh_seed
-from cstosim.experiments.sinks import TableSink
 from cstosim.experiments.tasks import portable
 from cstosim.model.facts import Fact, Record
 from cstosim.model.scenario import Scenario
@@ -184,9 +183,8 @@ def run_forecast(
     see ``cstosim.forecast``.
     """
     task = forecast_task(scenario, record, fresh_seed() if seed is None else seed, method, as_of)
-    table = TableSink()
-    execute([task], replications, [table], Execution(workers, scheduler, chunk_size, progress))
-    return Forecast.of(task, Method(method), table.table())
+    table = run_to_table([task], replications, Execution(workers, scheduler, chunk_size, progress))
+    return Forecast.of(task, Method(method), table)
 
 
 # The prior predictive distribution of the facts (for the calibration view) ----------------------------------
@@ -245,6 +243,4 @@ def run_prior_predictive(
 ) -> pd.DataFrame:
     """The scenario run unchanged, each fact placed in each replication (``PriorPredictiveTask``'s table)."""
     task = prior_predictive_task(scenario, record, fresh_seed() if seed is None else seed)
-    table = TableSink()
-    execute([task], replications, [table], Execution(workers, scheduler, chunk_size, progress))
-    return table.table()
+    return run_to_table([task], replications, Execution(workers, scheduler, chunk_size, progress))

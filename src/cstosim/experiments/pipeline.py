@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from cstosim.experiments.executors import Sequential, make_executor
-from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, plan_chunks, smallest_chunk_size
-from cstosim.experiments.sinks import Sink, StoreSink
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, check_in_memory, plan_chunks, smallest_chunk_size
+from cstosim.experiments.sinks import Sink, StoreSink, TableSink
 from cstosim.experiments.tasks import Task, run_task
 from cstosim.model.limits import MAX_CHUNK_SIZE
 
@@ -169,3 +171,12 @@ def execute(
     return RunReport(
         count, fresh, reused_count, stopped, computed_replications, executor.description, time.perf_counter() - started
     )
+
+
+def run_to_table(tasks: Sequence[Task], replications: int, execution: Execution = Execution()) -> pd.DataFrame:
+    """Run every task and return all their rows as one table held in memory: refused beforehand
+    (``ValueError``) if that table would be too large (``check_in_memory``)."""
+    check_in_memory(len(tasks), replications)
+    table = TableSink()
+    execute(tasks, replications, [table], execution)
+    return table.table()

@@ -14,9 +14,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from cstosim.experiments.pipeline import Execution, execute
-from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, check_in_memory, fresh_seed
-from cstosim.experiments.sinks import TableSink
+from cstosim.experiments.pipeline import Execution, run_to_table
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, fresh_seed
 from cstosim.experiments.tasks import RunTask, point_columns, portable
 from cstosim.model.scenario import Scenario
 
@@ -39,13 +38,10 @@ def run_points(
     """
     if not scenarios:
         raise ValueError("run_points needs at least one scenario")
-    check_in_memory(len(scenarios), replications)
     root_seed = fresh_seed() if seed is None else seed
     columns = point_columns(len(scenarios))
     tasks = [RunTask(portable(scenario), root_seed, columns.iloc[[point]]) for point, scenario in enumerate(scenarios)]
-    table = TableSink()
-    execute(tasks, replications, [table], Execution(workers, scheduler, chunk_size, progress))
-    return table.table()
+    return run_to_table(tasks, replications, Execution(workers, scheduler, chunk_size, progress))
 
 
 def run_replications(
@@ -64,13 +60,6 @@ def run_replications(
     ``i`` can be re-run alone with ``run_replication(scenario, seed, i)``. The table is the same for any
     ``workers`` (``None``: every core), ``scheduler`` (Dask address or ``"local"``) and chunk size.
     """
-    check_in_memory(1, replications)
     root_seed = fresh_seed() if seed is None else seed
-    table = TableSink()
-    execute(
-        [RunTask(portable(scenario), root_seed)],
-        replications,
-        [table],
-        Execution(workers, scheduler, chunk_size, progress),
-    )
-    return table.table()
+    execution = Execution(workers, scheduler, chunk_size, progress)
+    return run_to_table([RunTask(portable(scenario), root_seed)], replications, execution)

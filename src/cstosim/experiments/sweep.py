@@ -27,10 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cstosim.experiments.pipeline import Execution, execute
-from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, check_in_memory, check_points, fresh_seed
+from cstosim.experiments.pipeline import Execution, run_to_table
+from cstosim.experiments.plan import DEFAULT_CHUNK_SIZE, check_points, fresh_seed
 from cstosim.experiments.points import Range, Values, build_points, parse_assignment, point_tasks, scenario_table
-from cstosim.experiments.sinks import TableSink
 from cstosim.experiments.tasks import RunTask
 from cstosim.model.scenario import Scenario
 from cstosim.scenario_files.loader import parse_scenario
@@ -186,8 +185,4 @@ def run_sweep(
     """
     sweep = define_sweep(scenario, vary, design=design, samples=samples)
     root_seed = fresh_seed() if seed is None else seed
-    tasks = sweep.tasks(root_seed)
-    check_in_memory(len(tasks), replications)
-    table = TableSink()
-    execute(tasks, replications, [table], Execution(workers, scheduler, chunk_size, progress))
-    return table.table()
+    return run_to_table(sweep.tasks(root_seed), replications, Execution(workers, scheduler, chunk_size, progress))
