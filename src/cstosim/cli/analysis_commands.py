@@ -12,11 +12,10 @@ from cstosim.cli.common import (
     end_lines,
     execution_options,
     load,
-    output_folder,
+    prepare_experiment,
     replications_option,
     results_options,
     scenario_argument,
-    scheduler_of,
     seed_option,
     user_errors,
 )
@@ -80,9 +79,7 @@ def sensitivity(
     from cstosim.analysis.sensitivity_plots import format_sensitivity
     from cstosim.api import sensitivity as analyse
 
-    where = scheduler_of(scheduler, dask)
-    if out is not None:
-        output_folder(out)
+    where = prepare_experiment(out, scheduler, dask)
     with user_errors(out):
         result = analyse(
             scenario,
@@ -145,9 +142,7 @@ def forecast(
     from cstosim.api import forecast as run_forecast
 
     model = load(scenario)
-    where = scheduler_of(scheduler, dask)
-    if out is not None:
-        output_folder(out)
+    where = prepare_experiment(out, scheduler, dask)
     with user_errors(out):
         result = run_forecast(
             model,
@@ -198,9 +193,7 @@ def calibrate(
     from cstosim.api import calibrate as place_facts
 
     model = load(scenario)
-    where = scheduler_of(scheduler, dask)
-    if out is not None:
-        output_folder(out)
+    where = prepare_experiment(out, scheduler, dask)
     with user_errors(out):
         result = place_facts(
             model,

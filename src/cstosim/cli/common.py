@@ -129,6 +129,15 @@ def scheduler_of(scheduler: str | None, dask: bool) -> str | None:
     return LOCAL if dask else scheduler
 
 
+def prepare_experiment(out: Path | None, scheduler: str | None, dask: bool) -> str | None:
+    """What an experiment command checks before anything runs: where it runs (the Dask scheduler, as
+    ``scheduler_of`` gives it) and, with ``out``, that the results folder can be created and written."""
+    where = scheduler_of(scheduler, dask)
+    if out is not None:
+        output_folder(out)
+    return where
+
+
 @contextlib.contextmanager
 def user_errors(out: Path | None = None) -> Iterator[None]:
     """Turn the library's errors about what was asked into one-line messages (one line per problem)."""

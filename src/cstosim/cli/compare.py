@@ -11,9 +11,8 @@ from cstosim.cli.common import (
     execution_options,
     load,
     out_option,
-    output_folder,
+    prepare_experiment,
     replications_option,
-    scheduler_of,
     seed_option,
     user_errors,
 )
@@ -48,9 +47,7 @@ def compare(
 
     base = load(baseline)
     others = [load(what_if) for what_if in what_ifs]
-    where = scheduler_of(scheduler, dask)
-    if out is not None:
-        output_folder(out)
+    where = prepare_experiment(out, scheduler, dask)
     with user_errors():
         result = paired_comparison(
             base,

@@ -14,11 +14,10 @@ from cstosim.cli.common import (
     UserError,
     end_lines,
     execution_options,
-    output_folder,
+    prepare_experiment,
     replications_option,
     results_options,
     scenario_argument,
-    scheduler_of,
     seed_option,
     user_errors,
 )
@@ -103,9 +102,7 @@ def sweep(
         except ValueError as error:
             raise UserError(str(error)) from None
         vary[path] = values
-    where = scheduler_of(scheduler, dask)
-    if out is not None:
-        output_folder(out)
+    where = prepare_experiment(out, scheduler, dask)
     with user_errors(out):
         result = run_sweep(
             scenario,

@@ -13,11 +13,10 @@ from cstosim.cli.common import (
     end_lines,
     execution_options,
     load,
-    output_folder,
+    prepare_experiment,
     replications_option,
     results_options,
     scenario_argument,
-    scheduler_of,
     seed_option,
     user_errors,
 )
@@ -70,9 +69,7 @@ def run(
 ) -> None:
     """Simulate SCENARIO (a path or a bundled name; default: csto-2018) and summarise the outcomes."""
     model = load(scenario)
-    where = scheduler_of(scheduler, dask)
-    if out is not None:
-        output_folder(out)
+    where = prepare_experiment(out, scheduler, dask)
     with user_errors(out):
         result = run_scenario(
             model,
