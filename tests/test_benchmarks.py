@@ -31,32 +31,28 @@ def test_every_benchmark_is_covered() -> None:
     assert sorted(path.name for path in BENCHMARKS.glob("bench_*.py")) == sorted(TINY_RUNS)
 
 
-@pytest.mark.parametrize("script", sorted(TINY_RUNS))
-def test_benchmark_runs_at_a_tiny_size(script: str, tmp_path: Path) -> None:
-    arguments, expected = TINY_RUNS[script]
+def run_benchmark(script: str, arguments: list[str], folder: Path) -> str:
+    """What ``script`` prints, run in ``folder``; the test fails if it exits with an error or a traceback."""
     completed = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), *arguments],
-        cwd=tmp_path,
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
-    assert expected in completed.stdout
     assert "Traceback" not in completed.stderr
+    return completed.stdout
+
+
+@pytest.mark.parametrize("script", sorted(TINY_RUNS))
+def test_benchmark_runs_at_a_tiny_size(script: str, tmp_path: Path) -> None:
+    arguments, expected = TINY_RUNS[script]
+    assert expected in run_benchmark(script, arguments, tmp_path)
 
 
 def test_the_benchmark_scenario_still_validates_and_runs(tmp_path: Path) -> None:
     scenario = BENCHMARKS / "scenarios" / "csto-2018-before-politics.toml"
     arguments = ["--scenario", str(scenario), "--replications", "200", "--repeats", "1"]
-    completed = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_engine.py"), *arguments],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    assert "csto-2018-before-politics" in completed.stdout
+    assert "csto-2018-before-politics" in run_benchmark("bench_engine.py", arguments, tmp_path)
